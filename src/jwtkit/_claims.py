@@ -1,0 +1,216 @@
+"""JWT claim checks (RFC 7519 §4.1, RFC 8725), resolved once into a :class:`ClaimRules`.
+
+``decode`` builds rules per call (cached by their options), ``Verifier`` builds them once.
+Every check is exact: ``iss`` compares whole strings (never substrings, CVE-2024-53861),
+NumericDates must be finite numbers, and a token that names an audience is refused when the
+caller expects none.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .errors import (
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAudienceError,
+    InvalidIssuedAtError,
+    InvalidIssuerError,
+    InvalidJTIError,
+    InvalidSubjectError,
+    InvalidTypeError,
+    IssuedInFutureError,
+    MissingRequiredClaimError,
+)
+
+__all__ = ["DEFAULT_OPTIONS", "ClaimRules", "numeric_date", "timestamp"]
+
+#: PyJWT-compatible switches; every check is on unless the caller turns it off by name.
+DEFAULT_OPTIONS: dict[str, Any] = {
+    "verify_signature": True,
+    "verify_exp": True,
+    "verify_nbf": True,
+    "verify_iat": True,
+    "verify_aud": True,
+    "verify_iss": True,
+    "verify_sub": True,
+    "verify_jti": True,
+    "require": [],
+    "strict_aud": False,
+}
+
+
+def timestamp(value: float | datetime) -> float:
+    """Seconds since the epoch for a number or a datetime (naive datetimes are UTC)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp()
+    return value
+
+
+def numeric_date(claims: Mapping[str, Any], name: str, error: type[Exception]) -> float | None:
+    """A NumericDate claim: absent → None; anything but a finite number → ``error``."""
+    value = claims.get(name)
+    if value is None:
+        if name in claims:
+            raise error(f"The {name!r} claim must be a number")
+        return None
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise error(f"The {name!r} claim must be a finite number")
+    return float(value)
+
+
+def _normalise_typ(value: str) -> str:
+    # RFC 7515 §4.1.9: media types compare case-insensitively; "application/" may be omitted.
+    value = value.lower()
+    return value[12:] if value.startswith("application/") else value
+
+
+def _string_set(value: str | Iterable[str] | None, name: str) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return frozenset((value,))
+    values = frozenset(value)
+    if not all(isinstance(item, str) for item in values):
+        raise TypeError(f"{name} must be a string or a list of strings")
+    return values
+
+
+class ClaimRules:
+    """Every claim check for one configuration, resolved up front."""
+
+    __slots__ = (
+        "audience",
+        "check_aud",
+        "check_exp",
+        "check_iat",
+        "check_iss",
+        "check_jti",
+        "check_nbf",
+        "check_sub",
+        "issuer",
+        "leeway",
+        "required",
+        "strict_audience",
+        "subject",
+        "typ",
+    )
+
+    def __init__(
+        self,
+        *,
+        audience: str | Iterable[str] | None = None,
+        issuer: str | Iterable[str] | None = None,
+        subject: str | None = None,
+        leeway: float | timedelta = 0,
+        required: Iterable[str] = (),
+        typ: str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        merged = {**DEFAULT_OPTIONS, **(options or {})}
+        unknown = set(merged) - set(DEFAULT_OPTIONS)
+        if unknown:
+            raise TypeError(f"Unknown decode options: {sorted(unknown)}")
+        signature_checked = merged["verify_signature"]
+        # PyJWT semantics: switching the signature off switches the claim checks off too,
+        # unless the caller turns one back on explicitly.
+        explicit = options or {}
+
+        def enabled(name: str) -> bool:
+            return bool(explicit.get(name, signature_checked and merged[name]))
+
+        self.check_exp = enabled("verify_exp")
+        self.check_nbf = enabled("verify_nbf")
+        self.check_iat = enabled("verify_iat")
+        self.check_aud = enabled("verify_aud")
+        self.check_iss = enabled("verify_iss")
+        self.check_sub = enabled("verify_sub")
+        self.check_jti = enabled("verify_jti")
+        self.strict_audience = bool(merged["strict_aud"])
+        if self.strict_audience and audience is not None and not isinstance(audience, str):
+            raise TypeError("strict_aud needs a single audience string")
+        self.audience = _string_set(audience, "audience")
+        self.issuer = _string_set(issuer, "issuer")
+        if subject is not None and not isinstance(subject, str):
+            raise TypeError("subject must be a string")
+        self.subject = subject
+        self.leeway = leeway.total_seconds() if isinstance(leeway, timedelta) else float(leeway)
+        if not math.isfinite(self.leeway) or self.leeway < 0:
+            raise ValueError("leeway must be a finite, non-negative number of seconds")
+        self.required = tuple(dict.fromkeys((*required, *merged["require"])))
+        self.typ = _normalise_typ(typ) if typ is not None else None
+
+    def check_header(self, header: Mapping[str, Any]) -> None:
+        if self.typ is not None:
+            value = header.get("typ")
+            if not isinstance(value, str) or _normalise_typ(value) != self.typ:
+                raise InvalidTypeError("The token's 'typ' header is not the expected type")
+
+    def check(self, claims: dict[str, Any], now: float) -> None:
+        """Raise the first failed check; report every missing required claim at once."""
+        if self.required:
+            missing = [name for name in self.required if claims.get(name) is None]
+            if missing:
+                raise MissingRequiredClaimError(missing)
+        leeway = self.leeway
+        if self.check_iat:
+            issued_at = numeric_date(claims, "iat", InvalidIssuedAtError)
+            if issued_at is not None and issued_at > now + leeway:
+                raise IssuedInFutureError("The token is not yet valid (iat)")
+        if self.check_nbf:
+            not_before = numeric_date(claims, "nbf", DecodeError)
+            if not_before is not None and not_before > now + leeway:
+                raise ImmatureSignatureError("The token is not yet valid (nbf)")
+        if self.check_exp:
+            expires = numeric_date(claims, "exp", DecodeError)
+            if expires is not None and expires <= now - leeway:
+                raise ExpiredSignatureError("Signature has expired")
+        if self.check_aud:
+            self._check_audience(claims)
+        if self.check_iss and self.issuer is not None:
+            issuer = claims.get("iss")
+            if issuer is None:
+                raise MissingRequiredClaimError("iss")
+            if type(issuer) is not str or issuer not in self.issuer:
+                raise InvalidIssuerError("Invalid issuer")
+        if self.check_sub and "sub" in claims:
+            subject = claims["sub"]
+            if type(subject) is not str:
+                raise InvalidSubjectError("Subject must be a string")
+            if self.subject is not None and subject != self.subject:
+                raise InvalidSubjectError("Invalid subject")
+        elif self.check_sub and self.subject is not None:
+            raise MissingRequiredClaimError("sub")
+        if self.check_jti and "jti" in claims and type(claims["jti"]) is not str:
+            raise InvalidJTIError("JWT ID must be a string")
+
+    def _check_audience(self, claims: dict[str, Any]) -> None:
+        expected = self.audience
+        if "aud" not in claims:
+            if expected is not None:
+                raise MissingRequiredClaimError("aud")
+            return
+        audience = claims["aud"]
+        if expected is None:
+            # RFC 7519 §4.1.3: a token for some audience is not for a caller that names none.
+            raise InvalidAudienceError("Invalid audience: the token names one, none was expected")
+        if self.strict_audience:
+            if type(audience) is not str:
+                raise InvalidAudienceError("Invalid claim format in token (strict_aud)")
+            if audience not in expected:
+                raise InvalidAudienceError("Audience doesn't match (strict_aud)")
+            return
+        if type(audience) is str:
+            if audience not in expected:
+                raise InvalidAudienceError("Audience doesn't match")
+            return
+        if type(audience) is not list or not all(type(item) is str for item in audience):
+            raise InvalidAudienceError("Invalid claim format in token")
+        if expected.isdisjoint(audience):
+            raise InvalidAudienceError("Audience doesn't match")

@@ -1,0 +1,148 @@
+"""Strict base64url and JSON for JOSE.
+
+Every byte of a token passes through here first, so this module is where hostile input is
+stopped: only canonical base64url is accepted (no padding, no whitespace, no ``+``/``/``, no
+non-zero spare bits, so one value has exactly one encoding), and JSON objects with duplicate
+member names, ``NaN``/``Infinity`` constants or deep nesting are refused before they can
+confuse a later check or exhaust the stack.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from .errors import DecodeError
+
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_TOKEN_SIZE",
+    "b64url_decode",
+    "b64url_encode",
+    "json_dumps",
+    "json_loads",
+    "json_loads_object",
+]
+
+#: Largest token (compact or JSON serialization) accepted, in bytes, checked before decoding.
+MAX_TOKEN_SIZE = 256 * 1024
+#: Deepest nesting of JSON arrays/objects accepted in a header, payload or JWK.
+MAX_JSON_DEPTH = 32
+
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_VALUE = {char: index for index, char in enumerate(_ALPHABET)}
+_PADDING = (b"", b"", b"==", b"=")
+
+
+def b64url_encode(data: bytes) -> bytes:
+    """Encode ``data`` as unpadded base64url (ASCII bytes)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def b64url_decode(data: str | bytes, what: str = "value") -> bytes:
+    """Decode canonical unpadded base64url; anything else raises :class:`DecodeError`.
+
+    ``what`` names the field in the error message (never the value itself).
+    """
+    if isinstance(data, str):
+        try:
+            data = data.encode("ascii")
+        except UnicodeEncodeError:
+            raise DecodeError(f"Invalid base64url in {what}: non-ASCII character") from None
+    if data.translate(None, _ALPHABET):
+        raise DecodeError(
+            f"Invalid base64url in {what}: only A-Z a-z 0-9 - _ are allowed "
+            "(no padding, whitespace, '+' or '/')"
+        )
+    remainder = len(data) % 4
+    if remainder == 1:
+        raise DecodeError(f"Invalid base64url in {what}: impossible length")
+    # The last character of a partial group carries bits beyond the data; they must be zero
+    # so that every byte string has exactly one encoding.
+    if remainder == 2 and _VALUE[data[-1]] & 0x0F:
+        raise DecodeError(f"Invalid base64url in {what}: non-zero spare bits")
+    if remainder == 3 and _VALUE[data[-1]] & 0x03:
+        raise DecodeError(f"Invalid base64url in {what}: non-zero spare bits")
+    try:
+        return base64.urlsafe_b64decode(data + _PADDING[remainder])
+    except binascii.Error:  # pragma: no cover - the checks above leave nothing for it to find
+        raise DecodeError(f"Invalid base64url in {what}") from None
+
+
+def json_dumps(value: Any) -> bytes:
+    """Serialize ``value`` as compact UTF-8 JSON (no spaces, no NaN)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"the constant {name} is not JSON")
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise ValueError(f"duplicate member name {name!r}")
+            seen.add(name)
+    return result
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant
+)
+
+
+def _nesting_depth(text: str) -> int:
+    """Deepest bracket nesting of a JSON text, ignoring brackets inside strings."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def json_loads(data: str | bytes, what: str = "JSON") -> Any:
+    """Parse strict JSON: UTF-8, no duplicate names, no NaN/Infinity, bounded nesting."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
+    except UnicodeDecodeError:
+        raise DecodeError(f"Invalid {what}: not UTF-8") from None
+    # Counting brackets is cheap; only a text that could be too deep gets the exact scan.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and (
+        _nesting_depth(text) > MAX_JSON_DEPTH
+    ):
+        raise DecodeError(f"Invalid {what}: nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return _DECODER.decode(text)
+    except (ValueError, RecursionError) as error:
+        reason = error.args[0] if isinstance(error, ValueError) and error.args else "malformed"
+        if isinstance(error, json.JSONDecodeError):
+            reason = error.msg
+        raise DecodeError(f"Invalid {what}: {reason}") from None
+
+
+def json_loads_object(data: str | bytes, what: str = "JSON") -> dict[str, Any]:
+    """Parse strict JSON that must be an object (a JOSE header, a claims set, a JWK)."""
+    value = json_loads(data, what)
+    if type(value) is not dict:
+        raise DecodeError(f"Invalid {what}: must be a JSON object")
+    return value

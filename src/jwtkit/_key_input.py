@@ -1,0 +1,117 @@
+"""Turning whatever the caller passed as "the key" into jwtkit keys, once.
+
+``encode``/``decode`` accept, as the tutorials do, a str/bytes secret for HMAC, PEM text, a
+JWK dict, a ``cryptography`` key object, a :class:`Key`, a :class:`KeySet` or a JWKS client.
+Parsing is cached so that passing PEM text on every call costs what passing a key object
+costs. A str/bytes "secret" that is really a public key (PEM, OpenSSH, X.509, JWK) is
+refused for HMAC: that is the algorithm-confusion attack of CVE-2017-11424 / CVE-2022-29217.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import InvalidKeyError
+from .jwk import Key, KeySet, OctKey
+
+__all__ = ["looks_like_public_key", "resolve_key"]
+
+_CACHE_SIZE = 128
+_PUBLIC_KEY_MARKERS = (
+    b"-----BEGIN",
+    b"ssh-",
+    b"ecdsa-sha2-",
+    b"sk-ssh-",
+    b"sk-ecdsa-",
+)
+
+
+class _BoundedCache(OrderedDict[Any, Any]):
+    """A small LRU: parsed keys are few, but callers could pass unbounded distinct inputs."""
+
+    def remember(self, cache_key: Any, value: Any) -> Any:
+        self[cache_key] = value
+        if len(self) > _CACHE_SIZE:
+            self.popitem(last=False)
+        return value
+
+
+_text_keys = _BoundedCache()
+_dict_keys: _BoundedCache = _BoundedCache()
+_object_keys: _BoundedCache = _BoundedCache()
+
+
+def looks_like_public_key(data: bytes) -> bool:
+    """Whether bytes offered as an HMAC secret are really a key in PEM, SSH, X.509 or JWK form."""
+    stripped = data.strip()
+    if stripped.startswith(_PUBLIC_KEY_MARKERS) or b"-----BEGIN" in stripped:
+        return True
+    if stripped.startswith(b"{") and b'"kty"' in stripped:
+        return True
+    # DER: an ASN.1 SEQUENCE that cryptography can read as a public key or certificate.
+    if stripped[:1] == b"\x30":
+        try:
+            Key.import_key(data)
+        except InvalidKeyError:
+            return False
+        return True
+    return False
+
+
+def _text_key(data: str | bytes, for_hmac: bool) -> Key:
+    cache_key = (data, for_hmac)
+    key = _text_keys.get(cache_key)
+    if key is None:
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        if for_hmac:
+            if looks_like_public_key(raw):
+                raise InvalidKeyError(
+                    "The key is a public key (PEM, SSH, X.509 or JWK) and must not be used "
+                    "as an HMAC secret"
+                )
+            if not raw:
+                raise InvalidKeyError("An HMAC secret must not be empty")
+            key = OctKey(raw)
+        else:
+            key = Key.import_key(raw)
+        _text_keys.remember(cache_key, key)
+    return key
+
+
+def _dict_key(jwk: Mapping[str, Any]) -> Key:
+    # Dicts are not hashable; cache by identity and confirm with equality (cheap for a JWK)
+    # so a dict mutated in place is re-parsed rather than served stale.
+    entry = _dict_keys.get(id(jwk))
+    if entry is not None and entry[0] == jwk:
+        key: Key = entry[1]
+        return key
+    key = Key.from_dict(jwk)
+    _dict_keys.remember(id(jwk), (dict(jwk), key))
+    return key
+
+
+def resolve_key(key_input: Any, for_hmac: bool) -> Key | KeySet | Any:
+    """A :class:`Key`, :class:`KeySet` or key source for ``key_input``; parsing is cached."""
+    if isinstance(key_input, Key | KeySet):
+        return key_input
+    if isinstance(key_input, str | bytes | bytearray):
+        return _text_key(
+            bytes(key_input) if isinstance(key_input, bytearray) else key_input, for_hmac
+        )
+    if isinstance(key_input, Mapping):
+        if "keys" in key_input:
+            return KeySet.from_dict(key_input)
+        return _dict_key(key_input)
+    if hasattr(key_input, "get_signing_key") or hasattr(key_input, "get_key"):
+        return key_input  # a JWKS client: asked per token, it caches on its own
+    if key_input is None:
+        raise InvalidKeyError("A key is required")
+    cached = _object_keys.get(id(key_input))
+    if cached is not None and cached[0] is key_input:
+        resolved: Key = cached[1]
+        return resolved
+    resolved = Key.import_key(key_input)
+    _object_keys.remember(id(key_input), (key_input, resolved))
+    return resolved

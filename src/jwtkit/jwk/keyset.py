@@ -1,0 +1,106 @@
+"""JWK Sets (RFC 7517 §5): a collection of keys addressed by ``kid``.
+
+Members with a key type or curve jwtkit does not know are skipped with a warning (a JWKS may
+legitimately carry keys for other software); malformed members of a known type, and two
+members with the same ``kid``, are errors: an ambiguous set is how key confusion starts.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from .._codec import json_loads_object
+from ..errors import InvalidKeyError, KeyNotFoundError
+from ._base import Key
+from ._import import import_jwk
+
+__all__ = ["KeySet"]
+
+_KNOWN_CURVES = frozenset(
+    {"P-256", "P-384", "P-521", "secp256k1", "Ed25519", "Ed448", "X25519", "X448"}
+)
+
+
+class KeySet:
+    """An immutable set of keys; look keys up by ``kid`` with :meth:`get`."""
+
+    def __init__(self, keys: Iterable[Key] = ()) -> None:
+        self._keys: tuple[Key, ...] = tuple(keys)
+        by_kid: dict[str, Key] = {}
+        for key in self._keys:
+            if not isinstance(key, Key):
+                raise InvalidKeyError("A KeySet holds only jwtkit Key objects")
+            if key.kid is not None:
+                if key.kid in by_kid:
+                    raise InvalidKeyError(f"Two keys in the set share the kid {key.kid!r}")
+                by_kid[key.kid] = key
+        self._by_kid = by_kid
+        self._candidates: dict[tuple[str, str], tuple[Key, ...]] = {}
+
+    @classmethod
+    def from_dict(cls, jwks: Mapping[str, Any] | str | bytes) -> KeySet:
+        """Build a set from a JWKS document (mapping or JSON text)."""
+        if isinstance(jwks, str | bytes):
+            jwks = json_loads_object(jwks, "JWKS")
+        if not isinstance(jwks, Mapping):
+            raise InvalidKeyError("A JWKS must be a JSON object")
+        members = jwks.get("keys")
+        if not isinstance(members, list):
+            raise InvalidKeyError("A JWKS must have a 'keys' array")
+        keys = []
+        for index, member in enumerate(members):
+            if not isinstance(member, Mapping):
+                raise InvalidKeyError(f"JWKS member {index} is not a JSON object")
+            kty = member.get("kty")
+            crv = member.get("crv")
+            if kty not in Key._types or (
+                crv is not None and kty != "AKP" and crv not in _KNOWN_CURVES
+            ):
+                warnings.warn(
+                    f"Skipping JWKS member {index}: unsupported key type or curve",
+                    stacklevel=2,
+                )
+                continue
+            try:
+                keys.append(import_jwk(member))
+            except InvalidKeyError as error:
+                raise InvalidKeyError(f"JWKS member {index}: {error}") from None
+        return cls(keys)
+
+    def to_dict(self, private: bool = False) -> dict[str, Any]:
+        """The set as a JWKS document; public members only unless ``private=True``."""
+        return {"keys": [key.to_dict(private=private) for key in self._keys]}
+
+    def get(self, kid: str) -> Key:
+        """The key with this ``kid``; :class:`KeyNotFoundError` if there is none."""
+        key = self._by_kid.get(kid)
+        if key is None:
+            raise KeyNotFoundError("No key in the set matches the token's 'kid'")
+        return key
+
+    def candidates(self, key_type: str, alg: str, use: str) -> tuple[Key, ...]:
+        """Keys that could serve ``alg`` for ``use`` when a token names no ``kid``."""
+        cache_key = (alg, use)
+        found = self._candidates.get(cache_key)
+        if found is None:
+            found = tuple(
+                key
+                for key in self._keys
+                if key.kty == key_type and key.alg in (None, alg) and key.use in (None, use)
+            )
+            self._candidates[cache_key] = found
+        return found
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, kid: object) -> bool:
+        return kid in self._by_kid
+
+    def __repr__(self) -> str:
+        return f"<KeySet of {len(self._keys)} keys>"

@@ -1,0 +1,382 @@
+"""JSON Web Tokens (RFC 7519): ``encode``, ``decode`` and the reusable :class:`Verifier`.
+
+The function shapes follow PyJWT on purpose, so ``import jwtkit as jwt`` runs tutorial code;
+the defaults are stricter (algorithms required, audience and issuer compared exactly, weak
+keys refused). ``Verifier`` resolves keys and options once and is the fast way to check many
+tokens.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import time
+from calendar import timegm
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import _compact
+from ._claims import ClaimRules, timestamp
+from ._codec import b64url_decode, b64url_encode, json_dumps, json_loads_object
+from ._key_input import resolve_key
+from .errors import DecodeError, InvalidClaimError, InvalidKeyError
+from .jwa import get_signature_algorithm
+from .jwk import Key, KeySet
+
+__all__ = ["Verifier", "decode", "decode_complete", "encode", "get_unverified_header"]
+
+_NUMERIC_DATE_CLAIMS = ("exp", "iat", "nbf")
+
+
+def _claims_json(claims: Mapping[str, Any], json_encoder: type[json.JSONEncoder] | None) -> bytes:
+    if not isinstance(claims, Mapping):
+        raise InvalidClaimError("The claims must be a mapping (a dict)")
+    values = dict(claims)
+    for name in _NUMERIC_DATE_CLAIMS:
+        value = values.get(name)
+        if isinstance(value, datetime):
+            values[name] = timegm(value.utctimetuple())
+        elif value is not None and (type(value) not in (int, float) or value != value):
+            raise InvalidClaimError(f"The {name!r} claim must be a number or a datetime")
+    try:
+        if json_encoder is None:
+            return json_dumps(values)
+        return json.dumps(values, separators=(",", ":"), cls=json_encoder, allow_nan=False).encode(
+            "utf-8"
+        )
+    except (TypeError, ValueError) as error:
+        raise InvalidClaimError(f"The claims cannot be serialized as JSON: {error}") from None
+
+
+_header_segments: dict[tuple[str, str | None], bytes] = {}
+
+
+def _header_segment(
+    algorithm_name: str, kid: str | None, headers: Mapping[str, Any] | None
+) -> bytes:
+    # The common case (no extra headers) reuses one encoded header per (alg, kid).
+    if not headers:
+        cached = _header_segments.get((algorithm_name, kid))
+        if cached is not None:
+            return cached
+    header: dict[str, Any] = {"alg": algorithm_name, "typ": "JWT"}
+    if kid is not None:
+        header["kid"] = kid
+    if headers:
+        header.update(headers)
+        header["alg"] = algorithm_name
+        if header.get("typ") is None:
+            del header["typ"]
+    _compact.check_header(header)
+    if header.get("b64") is False:
+        raise DecodeError("A JWT payload is always base64url encoded; 'b64' cannot be false")
+    segment = b64url_encode(json_dumps(header))
+    if not headers and len(_header_segments) < 256:
+        _header_segments[(algorithm_name, kid)] = segment
+    return segment
+
+
+def encode(
+    claims: Mapping[str, Any],
+    key: Any,
+    algorithm: str | None = None,
+    headers: Mapping[str, Any] | None = None,
+    json_encoder: type[json.JSONEncoder] | None = None,
+) -> str:
+    """Sign ``claims`` into a compact JWT.
+
+    ``key`` is a :class:`Key`, PEM text, a JWK dict, a ``cryptography`` key object, or a
+    str/bytes HMAC secret. ``algorithm`` defaults to the key's ``alg``, or ``HS256`` for a
+    secret given as str/bytes. ``datetime`` values of ``exp``, ``iat`` and ``nbf`` become
+    NumericDates.
+    """
+    if algorithm is None:
+        if isinstance(key, Key) and key.alg is not None:
+            algorithm = key.alg
+        elif isinstance(key, str | bytes):
+            algorithm = "HS256"
+        else:
+            raise InvalidKeyError("An algorithm is required for this key (algorithm=...)")
+    signature_algorithm = get_signature_algorithm(algorithm)
+    signing_key = resolve_key(key, for_hmac=signature_algorithm.key_type == "oct")
+    if not isinstance(signing_key, Key):
+        raise InvalidKeyError("Signing needs a single key, not a key set")
+    material = signing_key._material_for(signature_algorithm, "sign")
+    kid = None if headers and "kid" in headers else signing_key.kid
+    signing_input = (
+        _header_segment(signature_algorithm.name, kid, headers)
+        + b"."
+        + b64url_encode(_claims_json(claims, json_encoder))
+    )
+    signature = b64url_encode(signature_algorithm.sign(material, signing_input))
+    return (signing_input + b"." + signature).decode("ascii")
+
+
+def _split_jwt(token: object) -> list[str]:
+    segments = _compact.split_compact(token, "JWT")
+    if len(segments) != 3:
+        if len(segments) == 5:
+            raise DecodeError("This is a JWE, not a JWS: decrypt it with jwtkit.jwe.decrypt")
+        raise DecodeError("Invalid JWT: a compact JWT has three segments")
+    return segments
+
+
+def _now(now: float | datetime | None) -> float:
+    return time.time() if now is None else timestamp(now)
+
+
+_rules_cache: dict[Any, ClaimRules] = {}
+
+
+def _rules_for(
+    audience: Any,
+    issuer: Any,
+    subject: str | None,
+    leeway: float | timedelta,
+    required: Iterable[str],
+    typ: str | None,
+    options: Mapping[str, Any] | None,
+) -> ClaimRules:
+    # decode() is often called with the same options on every request; build them once.
+    try:
+        cache_key: Any = (
+            audience if not isinstance(audience, list) else tuple(audience),
+            issuer if not isinstance(issuer, list) else tuple(issuer),
+            subject,
+            leeway,
+            tuple(required),
+            typ,
+            tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
+            if options
+            else None,
+        )
+        hash(cache_key)
+    except TypeError:
+        cache_key = None
+    rules = _rules_cache.get(cache_key) if cache_key is not None else None
+    if rules is None:
+        rules = ClaimRules(
+            audience=audience,
+            issuer=issuer,
+            subject=subject,
+            leeway=leeway,
+            required=required,
+            typ=typ,
+            options=options,
+        )
+        if cache_key is not None and len(_rules_cache) < 256:
+            _rules_cache[cache_key] = rules
+    return rules
+
+
+def _check_algorithms(algorithms: Collection[str] | None) -> Collection[str]:
+    if algorithms is None or isinstance(algorithms, str) or not algorithms:
+        raise InvalidKeyError(
+            "algorithms must be given as a non-empty list, e.g. algorithms=['RS256']: "
+            "the token's header must not choose the algorithm on its own"
+        )
+    return algorithms
+
+
+def _verified_parts(
+    token: object,
+    key: Any,
+    algorithms: Collection[str] | None,
+    verify_signature: bool,
+    allow_weak_keys: bool,
+) -> tuple[dict[str, Any], bytes, bytes]:
+    header_segment, payload_segment, signature_segment = _split_jwt(token)
+    header = _compact.parse_header_segment(header_segment)
+    if header.get("b64") is False:
+        raise DecodeError("Invalid JWT: the payload must be base64url encoded")
+    signature = b64url_decode(signature_segment, "signature")
+    if verify_signature:
+        algorithm = _compact.choose_algorithm(header, _check_algorithms(algorithms))
+        keys = resolve_key(key, for_hmac=algorithm.key_type == "oct")
+        if not isinstance(keys, Key | KeySet):
+            keys = keys.get_key_set() if header.get("kid") is None else keys.get_key(header["kid"])
+        _compact.verify_with_keys(
+            algorithm,
+            _compact.verification_keys(keys, header, algorithm),
+            f"{header_segment}.{payload_segment}".encode("ascii"),
+            signature,
+            allow_weak_keys,
+        )
+    return header, b64url_decode(payload_segment, "payload"), signature
+
+
+def decode_complete(
+    token: str | bytes,
+    key: Any = None,
+    algorithms: Collection[str] | None = None,
+    *,
+    audience: str | Iterable[str] | None = None,
+    issuer: str | Iterable[str] | None = None,
+    subject: str | None = None,
+    leeway: float | timedelta = 0,
+    typ: str | None = None,
+    required: Iterable[str] = (),
+    options: Mapping[str, Any] | None = None,
+    now: float | datetime | None = None,
+    allow_weak_keys: bool = False,
+) -> dict[str, Any]:
+    """Verify a JWT and return ``{"header": ..., "payload": claims, "signature": bytes}``."""
+    rules = _rules_for(audience, issuer, subject, leeway, required, typ, options)
+    verify_signature = (options or {}).get("verify_signature", True)
+    header, payload, signature = _verified_parts(
+        token, key, algorithms, verify_signature, allow_weak_keys
+    )
+    rules.check_header(header)
+    claims = json_loads_object(payload, "claims")
+    rules.check(claims, _now(now))
+    return {"header": dict(header), "payload": claims, "signature": signature}
+
+
+def decode(
+    token: str | bytes,
+    key: Any = None,
+    algorithms: Collection[str] | None = None,
+    *,
+    audience: str | Iterable[str] | None = None,
+    issuer: str | Iterable[str] | None = None,
+    subject: str | None = None,
+    leeway: float | timedelta = 0,
+    typ: str | None = None,
+    required: Iterable[str] = (),
+    options: Mapping[str, Any] | None = None,
+    now: float | datetime | None = None,
+    allow_weak_keys: bool = False,
+) -> dict[str, Any]:
+    """Verify a JWT's signature and claims; return the claims.
+
+    ``algorithms`` is required. ``audience``/``issuer`` accept one string or several;
+    comparison is exact. ``leeway`` (seconds or timedelta) widens the time checks; ``now``
+    replaces the clock. ``options`` are PyJWT's switches (``verify_exp``, ``require``, ...).
+    """
+    rules = _rules_for(audience, issuer, subject, leeway, required, typ, options)
+    verify_signature = (options or {}).get("verify_signature", True)
+    header, payload, _ = _verified_parts(token, key, algorithms, verify_signature, allow_weak_keys)
+    rules.check_header(header)
+    claims = json_loads_object(payload, "claims")
+    rules.check(claims, _now(now))
+    return claims
+
+
+def get_unverified_header(token: str | bytes) -> dict[str, Any]:
+    """The token's header, unverified: use it only to pick a key, never to trust anything."""
+    return dict(_compact.parse_header_segment(_split_jwt(token)[0]))
+
+
+class Verifier:
+    """Checks many tokens against one configuration, resolved once.
+
+    ``keys`` is a :class:`Key`, a :class:`KeySet`, anything ``decode`` accepts as a key, or a
+    JWKS client (:class:`jwtkit.JWKSClient` / :class:`jwtkit.AsyncJWKSClient`). ``clock``
+    returns the current time in seconds (inject one in tests).
+    """
+
+    def __init__(
+        self,
+        keys: Any,
+        algorithms: Collection[str],
+        *,
+        issuer: str | Iterable[str] | None = None,
+        audience: str | Iterable[str] | None = None,
+        subject: str | None = None,
+        leeway: float | timedelta = 0,
+        required: Iterable[str] = (),
+        typ: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        clock: Any = time.time,
+        allow_weak_keys: bool = False,
+    ) -> None:
+        self._allowed = frozenset(_check_algorithms(algorithms))
+        for name in self._allowed:
+            get_signature_algorithm(name)
+        if options and options.get("verify_signature") is False:
+            raise InvalidKeyError("A Verifier always verifies signatures")
+        self._rules = ClaimRules(
+            audience=audience,
+            issuer=issuer,
+            subject=subject,
+            leeway=leeway,
+            required=required,
+            typ=typ,
+            options=options,
+        )
+        self._clock = clock
+        self._allow_weak_keys = allow_weak_keys
+        # Either a key source asked per token (a JWKS client), or keys resolved now, per alg.
+        self._source: Any = None
+        self._source_is_async = False
+        self._keys_by_alg: dict[str, Key | KeySet] = {}
+        if hasattr(keys, "get_key_set"):
+            self._source = keys
+            self._source_is_async = inspect.iscoroutinefunction(keys.get_key_set)
+        else:
+            for name in self._allowed:
+                for_hmac = get_signature_algorithm(name).key_type == "oct"
+                resolved = resolve_key(keys, for_hmac=for_hmac)
+                if not isinstance(resolved, Key | KeySet):
+                    raise InvalidKeyError("Unsupported key source for a Verifier")
+                self._keys_by_alg[name] = resolved
+
+    def _parse(self, token: object) -> tuple[list[str], dict[str, Any]]:
+        segments = _split_jwt(token)
+        header = _compact.parse_header_segment(segments[0])
+        if header.get("b64") is False:
+            raise DecodeError("Invalid JWT: the payload must be base64url encoded")
+        return segments, header
+
+    def _check(
+        self,
+        segments: list[str],
+        header: dict[str, Any],
+        keys: Key | KeySet,
+        now: float | datetime | None,
+    ) -> dict[str, Any]:
+        algorithm = _compact.choose_algorithm(header, self._allowed)
+        header_segment, payload_segment, signature_segment = segments
+        _compact.verify_with_keys(
+            algorithm,
+            _compact.verification_keys(keys, header, algorithm),
+            f"{header_segment}.{payload_segment}".encode("ascii"),
+            b64url_decode(signature_segment, "signature"),
+            self._allow_weak_keys,
+        )
+        rules = self._rules
+        rules.check_header(header)
+        claims = json_loads_object(b64url_decode(payload_segment, "payload"), "claims")
+        rules.check(claims, self._clock() if now is None else timestamp(now))
+        return claims
+
+    def verify(self, token: str | bytes, *, now: float | datetime | None = None) -> dict[str, Any]:
+        """Verify one token; return its claims or raise a :class:`jwtkit.InvalidTokenError`."""
+        segments, header = self._parse(token)
+        source = self._source
+        if source is None:
+            keys = self._keys_by_alg.get(header.get("alg"))  # type: ignore[arg-type]
+            if keys is None:  # an alg outside the allowed list: let the check say so
+                _compact.choose_algorithm(header, self._allowed)
+                raise InvalidKeyError("No key for this algorithm")  # pragma: no cover
+        elif self._source_is_async:
+            raise InvalidKeyError("This Verifier uses an async key source: call verify_async")
+        else:
+            kid = header.get("kid")
+            keys = source.get_key(kid) if kid is not None else source.get_key_set()
+        return self._check(segments, header, keys, now)
+
+    async def verify_async(
+        self, token: str | bytes, *, now: float | datetime | None = None
+    ) -> dict[str, Any]:
+        """Like :meth:`verify`; with an async JWKS client, key fetches do not block the loop."""
+        if not self._source_is_async:
+            return self.verify(token, now=now)
+        segments, header = self._parse(token)
+        kid = header.get("kid")
+        source = self._source
+        keys: Key | KeySet = await (
+            source.get_key(kid) if kid is not None else source.get_key_set()
+        )
+        return self._check(segments, header, keys, now)
