@@ -139,7 +139,9 @@ class Key:
         from ..jwa import find_algorithm
 
         algorithm = find_algorithm(alg)
-        key_class = Key._types[algorithm.key_type]
+        key_class = Key._types.get(getattr(algorithm, "key_type", ""))
+        if key_class is None or not issubclass(key_class, cls):
+            raise InvalidKeyError(f"Cannot generate a {cls.kty or 'key'} for {algorithm.name}")
         key = key_class._from_material(algorithm.generate_key(), alg=alg)
         key._kid = kid if kid is not None else key.thumbprint()
         return key
@@ -259,9 +261,12 @@ class Key:
         self._check_fits(algorithm)
 
     def _check_fits(self, algorithm: Any, error: type[JWTKitError] = InvalidKeyError) -> None:
-        if algorithm.key_type != self.kty:
+        # ECDH-ES takes EC and OKP keys alike: such algorithms list every kty in key_types.
+        key_types = getattr(algorithm, "key_types", None) or (algorithm.key_type,)
+        if self.kty not in key_types:
             raise error(
-                f"Algorithm {algorithm.name} needs a {algorithm.key_type} key, not {self.kty}"
+                f"Algorithm {algorithm.name} needs a {' or '.join(sorted(key_types))} key, "
+                f"not {self.kty}"
             )
         if algorithm.curves and self.curve not in algorithm.curves:
             raise error(f"Algorithm {algorithm.name} cannot use curve {self.curve}")

@@ -1,8 +1,9 @@
 """Turning outside representations into :class:`Key` objects, and back to PEM.
 
 Accepted: JWK (mapping or JSON text), PEM (PKCS#1, PKCS#8 incl. encrypted, SPKI, SEC1,
-X.509 certificate, OpenSSH private key), DER, OpenSSH public keys and ``cryptography`` key
-objects. Bytes are never guessed to be an HMAC secret: that is what ``OctKey`` is for.
+X.509 certificate, OpenSSH private key), DER, OpenSSH public keys, ``cryptography`` key
+objects and ``x509.Certificate`` objects (their public key). Bytes are never guessed to be
+an HMAC secret: that is what ``OctKey`` is for.
 """
 
 from __future__ import annotations
@@ -112,15 +113,16 @@ def _load_der(data: bytes, password: bytes | None) -> Any:
 
 def _load_bytes(data: bytes, password: bytes | None) -> Any:
     stripped = data.strip()
-    if stripped.startswith(b"-----BEGIN"):
+    if stripped.startswith(b"{"):
+        return json_loads_object(stripped, "JWK")
+    if b"-----BEGIN" in stripped:
+        # Tools such as `openssl pkcs12` put attribute lines before the PEM block.
         return _load_pem(stripped, password)
     if stripped.startswith(_SSH_PUBLIC_PREFIXES):
         try:
             return serialization.load_ssh_public_key(stripped)
         except Exception:
             raise InvalidKeyError("Could not load OpenSSH public key") from None
-    if stripped.startswith(b"{"):
-        return json_loads_object(stripped, "JWK")
     material = _load_der(data, password)
     if material is None:
         raise InvalidKeyError(
@@ -179,7 +181,10 @@ def import_any(
             return data
         return _with_metadata(data, kid=kid, alg=alg, use=use)
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        try:
+            data = data.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidKeyError("Key text is not valid Unicode") from None
     if isinstance(data, bytearray | memoryview):
         data = bytes(data)
     try:
@@ -194,6 +199,8 @@ def import_any(
         if isinstance(error, InvalidKeyError):
             raise
         raise InvalidKeyError(str(error)) from None
+    if isinstance(data, x509.Certificate):
+        data = data.public_key()
     key_class = key_class_for_object(data)
     if key_class is None:
         raise InvalidKeyError(f"Cannot import a key from {type(data).__name__}")

@@ -46,7 +46,8 @@ class AKPKey(AsymmetricKey):
 
     @classmethod
     def _from_jwk_members(cls, jwk: Mapping[str, Any]) -> Any:
-        parameter_set = _PARAMETER_SETS.get(jwk.get("alg"))  # type: ignore[arg-type]
+        alg = jwk.get("alg")
+        parameter_set = _PARAMETER_SETS.get(alg) if isinstance(alg, str) else None
         if parameter_set is None:
             raise InvalidKeyError("AKP JWK needs 'alg' naming an ML-DSA parameter set")
         pub = member_bytes(jwk, "pub", parameter_set.public_size)

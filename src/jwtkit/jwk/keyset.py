@@ -12,15 +12,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .._codec import json_loads_object
-from ..errors import InvalidKeyError, KeyNotFoundError
+from ..errors import DecodeError, InvalidKeyError, KeyNotFoundError
+from ..jwa.ecdsa import EC_CURVES
 from ._base import Key
 from ._import import import_jwk
+from .okp import OKP_CURVES
 
 __all__ = ["KeySet"]
 
-_KNOWN_CURVES = frozenset(
-    {"P-256", "P-384", "P-521", "secp256k1", "Ed25519", "Ed448", "X25519", "X448"}
-)
+_KNOWN_CURVES = frozenset({*EC_CURVES, *OKP_CURVES})
 
 
 class KeySet:
@@ -43,7 +43,10 @@ class KeySet:
     def from_dict(cls, jwks: Mapping[str, Any] | str | bytes) -> KeySet:
         """Build a set from a JWKS document (mapping or JSON text)."""
         if isinstance(jwks, str | bytes):
-            jwks = json_loads_object(jwks, "JWKS")
+            try:
+                jwks = json_loads_object(jwks, "JWKS")
+            except DecodeError as error:
+                raise InvalidKeyError(str(error)) from None
         if not isinstance(jwks, Mapping):
             raise InvalidKeyError("A JWKS must be a JSON object")
         members = jwks.get("keys")
@@ -55,8 +58,10 @@ class KeySet:
                 raise InvalidKeyError(f"JWKS member {index} is not a JSON object")
             kty = member.get("kty")
             crv = member.get("crv")
+            if not isinstance(kty, str):
+                raise InvalidKeyError(f"JWKS member {index} has no string 'kty'")
             if kty not in Key._types or (
-                crv is not None and kty != "AKP" and crv not in _KNOWN_CURVES
+                kty in ("EC", "OKP") and isinstance(crv, str) and crv not in _KNOWN_CURVES
             ):
                 warnings.warn(
                     f"Skipping JWKS member {index}: unsupported key type or curve",
@@ -66,16 +71,20 @@ class KeySet:
             try:
                 keys.append(import_jwk(member))
             except InvalidKeyError as error:
-                raise InvalidKeyError(f"JWKS member {index}: {error}") from None
+                # Keep the class: an InsecureKeyError (ROCA, weak exponent) stays one.
+                raise type(error)(f"JWKS member {index}: {error}") from None
         return cls(keys)
 
     def to_dict(self, private: bool = False) -> dict[str, Any]:
-        """The set as a JWKS document; public members only unless ``private=True``."""
-        return {"keys": [key.to_dict(private=private) for key in self._keys]}
+        """The set as a JWKS document; public members only unless ``private=True``, which
+        exports each key as it is (private members of private keys, public keys unchanged).
+        A symmetric key has no public form: a set holding one exports only with ``private``."""
+        return {"keys": [key.to_dict(private=private and key.is_private) for key in self._keys]}
 
     def get(self, kid: str) -> Key:
         """The key with this ``kid``; :class:`KeyNotFoundError` if there is none."""
-        key = self._by_kid.get(kid)
+        # A token's kid can be any JSON value; only a string can name a key.
+        key = self._by_kid.get(kid) if isinstance(kid, str) else None
         if key is None:
             raise KeyNotFoundError("No key in the set matches the token's 'kid'")
         return key

@@ -10,6 +10,9 @@ from ._base import Key, bytes_to_b64, member_bytes
 
 __all__ = ["OctKey"]
 
+#: Starts of OpenSSH public key lines (RFC 4253 §6.6 names, plus FIDO "sk-" keys).
+_SSH_KEY_PREFIXES = (b"ssh-", b"ecdsa-sha2-", b"sk-ssh-", b"sk-ecdsa-")
+
 
 class OctKey(Key):
     """A shared secret. ``OctKey.import_key(b"...")`` is the way to turn bytes into a key."""
@@ -34,11 +37,22 @@ class OctKey(Key):
         alg: str | None = None,
         use: str | None = None,
     ) -> Key:
-        """Import a secret from bytes, a str (UTF-8 encoded) or an ``oct`` JWK."""
+        """Import a secret from bytes, a str (UTF-8 encoded) or an ``oct`` JWK.
+
+        Text that is a PEM or OpenSSH key is refused: using a public key as an HMAC secret
+        is the algorithm-confusion attack (CVE-2017-11424, CVE-2022-29217).
+        """
         if isinstance(data, str) and not data.lstrip().startswith("{"):
-            data = data.encode("utf-8")
+            try:
+                data = data.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidKeyError("Key text is not valid Unicode") from None
         if isinstance(data, bytes | bytearray | memoryview):
-            return cls(bytes(data), kid=kid, alg=alg, use=use)
+            secret = bytes(data)
+            stripped = secret.strip()
+            if b"-----BEGIN" in stripped or stripped.startswith(_SSH_KEY_PREFIXES):
+                raise InvalidKeyError("A PEM or OpenSSH key must not be used as a symmetric secret")
+            return cls(secret, kid=kid, alg=alg, use=use)
         return super().import_key(data, password=password, kid=kid, alg=alg, use=use)
 
     @classmethod
