@@ -21,6 +21,7 @@ from .errors import (
     InvalidIssuedAtError,
     InvalidIssuerError,
     InvalidJTIError,
+    InvalidOptionError,
     InvalidSubjectError,
     InvalidTypeError,
     IssuedInFutureError,
@@ -60,9 +61,19 @@ def numeric_date(claims: Mapping[str, Any], name: str, error: type[Exception]) -
         if name in claims:
             raise error(f"The {name!r} claim must be a number")
         return None
-    if type(value) not in (int, float) or not math.isfinite(value):
+    kind = type(value)
+    if kind is float:
+        if not math.isfinite(value):
+            raise error(f"The {name!r} claim must be a finite number")
+        return value  # type: ignore[no-any-return]
+    # Integers beyond a float's range (10**400) are as meaningless as Infinity.
+    if kind is not int or not -_LARGEST_DATE <= value <= _LARGEST_DATE:
         raise error(f"The {name!r} claim must be a finite number")
     return float(value)
+
+
+#: NumericDates beyond this many seconds (about 3e11 years) are refused as nonsense.
+_LARGEST_DATE = 10**19
 
 
 def _normalise_typ(value: str) -> str:
@@ -76,9 +87,11 @@ def _string_set(value: str | Iterable[str] | None, name: str) -> frozenset[str] 
         return None
     if isinstance(value, str):
         return frozenset((value,))
+    if not isinstance(value, Iterable) or isinstance(value, bytes | Mapping):
+        raise InvalidOptionError(f"{name} must be a string or a list of strings")
     values = frozenset(value)
-    if not all(isinstance(item, str) for item in values):
-        raise TypeError(f"{name} must be a string or a list of strings")
+    if not values or not all(isinstance(item, str) for item in values):
+        raise InvalidOptionError(f"{name} must be a string or a non-empty list of strings")
     return values
 
 
@@ -116,7 +129,7 @@ class ClaimRules:
         merged = {**DEFAULT_OPTIONS, **(options or {})}
         unknown = set(merged) - set(DEFAULT_OPTIONS)
         if unknown:
-            raise TypeError(f"Unknown decode options: {sorted(unknown)}")
+            raise InvalidOptionError(f"Unknown decode options: {sorted(unknown)}")
         signature_checked = merged["verify_signature"]
         # PyJWT semantics: switching the signature off switches the claim checks off too,
         # unless the caller turns one back on explicitly.
@@ -134,16 +147,36 @@ class ClaimRules:
         self.check_jti = enabled("verify_jti")
         self.strict_audience = bool(merged["strict_aud"])
         if self.strict_audience and audience is not None and not isinstance(audience, str):
-            raise TypeError("strict_aud needs a single audience string")
+            raise InvalidOptionError("strict_aud needs a single audience string")
         self.audience = _string_set(audience, "audience")
         self.issuer = _string_set(issuer, "issuer")
         if subject is not None and not isinstance(subject, str):
-            raise TypeError("subject must be a string")
+            raise InvalidOptionError("subject must be a string")
         self.subject = subject
-        self.leeway = leeway.total_seconds() if isinstance(leeway, timedelta) else float(leeway)
+        if isinstance(leeway, timedelta):
+            self.leeway = leeway.total_seconds()
+        elif type(leeway) in (int, float):
+            self.leeway = float(leeway)
+        else:
+            raise InvalidOptionError("leeway must be a number of seconds or a timedelta")
         if not math.isfinite(self.leeway) or self.leeway < 0:
-            raise ValueError("leeway must be a finite, non-negative number of seconds")
-        self.required = tuple(dict.fromkeys((*required, *merged["require"])))
+            raise InvalidOptionError("leeway must be a finite, non-negative number of seconds")
+        if isinstance(required, str) or isinstance(merged["require"], str):
+            raise InvalidOptionError("required claims must be a list of names, not one string")
+        # Claims that an expected value implies are required too, so that a token missing
+        # several of them is told about all of them at once.
+        implied = [
+            name
+            for name, expected, enabled_check in (
+                ("iss", self.issuer, self.check_iss),
+                ("aud", self.audience, self.check_aud),
+                ("sub", self.subject, self.check_sub),
+            )
+            if expected is not None and enabled_check
+        ]
+        self.required = tuple(dict.fromkeys((*required, *merged["require"], *implied)))
+        if typ is not None and not isinstance(typ, str):
+            raise InvalidOptionError("typ must be a string")
         self.typ = _normalise_typ(typ) if typ is not None else None
 
     def check_header(self, header: Mapping[str, Any]) -> None:
@@ -154,21 +187,29 @@ class ClaimRules:
 
     def check(self, claims: dict[str, Any], now: float) -> None:
         """Raise the first failed check; report every missing required claim at once."""
-        if self.required:
-            missing = [name for name in self.required if claims.get(name) is None]
-            if missing:
+        get = claims.get
+        for name in self.required:
+            if get(name) is None:
+                missing = [claim for claim in self.required if get(claim) is None]
                 raise MissingRequiredClaimError(missing)
         leeway = self.leeway
+        # NumericDates are nearly always plain ints: those skip the general parsing.
         if self.check_iat:
-            issued_at = numeric_date(claims, "iat", InvalidIssuedAtError)
+            issued_at = get("iat")
+            if type(issued_at) is not int or not -_LARGEST_DATE <= issued_at <= _LARGEST_DATE:
+                issued_at = numeric_date(claims, "iat", InvalidIssuedAtError)
             if issued_at is not None and issued_at > now + leeway:
                 raise IssuedInFutureError("The token is not yet valid (iat)")
         if self.check_nbf:
-            not_before = numeric_date(claims, "nbf", DecodeError)
+            not_before = get("nbf")
+            if type(not_before) is not int or not -_LARGEST_DATE <= not_before <= _LARGEST_DATE:
+                not_before = numeric_date(claims, "nbf", DecodeError)
             if not_before is not None and not_before > now + leeway:
                 raise ImmatureSignatureError("The token is not yet valid (nbf)")
         if self.check_exp:
-            expires = numeric_date(claims, "exp", DecodeError)
+            expires = get("exp")
+            if type(expires) is not int or not -_LARGEST_DATE <= expires <= _LARGEST_DATE:
+                expires = numeric_date(claims, "exp", DecodeError)
             if expires is not None and expires <= now - leeway:
                 raise ExpiredSignatureError("Signature has expired")
         if self.check_aud:

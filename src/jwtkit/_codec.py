@@ -9,7 +9,6 @@ confuse a later check or exhaust the stack.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 from typing import Any
@@ -34,11 +33,19 @@ MAX_JSON_DEPTH = 32
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _VALUE = {char: index for index, char in enumerate(_ALPHABET)}
 _PADDING = (b"", b"", b"==", b"=")
+_SPARE_BITS = (0, 0, 0x0F, 0x03)
+
+
+# binascii directly: the base64 module's wrappers cost more than the encoding of a token.
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_a2b_base64 = binascii.a2b_base64
+_b2a_base64 = binascii.b2a_base64
 
 
 def b64url_encode(data: bytes) -> bytes:
     """Encode ``data`` as unpadded base64url (ASCII bytes)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
+    return _b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=")
 
 
 def b64url_decode(data: str | bytes, what: str = "value") -> bytes:
@@ -56,26 +63,40 @@ def b64url_decode(data: str | bytes, what: str = "value") -> bytes:
             f"Invalid base64url in {what}: only A-Z a-z 0-9 - _ are allowed "
             "(no padding, whitespace, '+' or '/')"
         )
-    remainder = len(data) % 4
-    if remainder == 1:
-        raise DecodeError(f"Invalid base64url in {what}: impossible length")
-    # The last character of a partial group carries bits beyond the data; they must be zero
-    # so that every byte string has exactly one encoding.
-    if remainder == 2 and _VALUE[data[-1]] & 0x0F:
-        raise DecodeError(f"Invalid base64url in {what}: non-zero spare bits")
-    if remainder == 3 and _VALUE[data[-1]] & 0x03:
-        raise DecodeError(f"Invalid base64url in {what}: non-zero spare bits")
-    try:
-        return base64.urlsafe_b64decode(data + _PADDING[remainder])
-    except binascii.Error:  # pragma: no cover - the checks above leave nothing for it to find
-        raise DecodeError(f"Invalid base64url in {what}") from None
+    remainder = len(data) & 3
+    if remainder:
+        if remainder == 1:
+            raise DecodeError(f"Invalid base64url in {what}: impossible length")
+        # The last character of a partial group carries bits beyond the data; they must be
+        # zero so that every byte string has exactly one encoding.
+        if _VALUE[data[-1]] & _SPARE_BITS[remainder]:
+            raise DecodeError(f"Invalid base64url in {what}: non-zero spare bits")
+        data += _PADDING[remainder]
+    # Only alphabet characters are left, so the lenient decoder has nothing to skip.
+    return _a2b_base64(data.translate(_FROM_URLSAFE))
+
+
+# Built once: json.dumps with options would build a new encoder on every call. Where the C
+# accelerator exists, its encoder function is built once too (with no circular-reference
+# table: a cycle ends in RecursionError, reported below as the ValueError json raises).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_c_encode_string: Any = getattr(json.encoder, "c_encode_basestring", None)
+_encode_chunks: Any = (
+    _c_make_encoder(None, _ENCODER.default, _c_encode_string, None, ":", ",", False, False, False)
+    if _c_make_encoder is not None and _c_encode_string is not None
+    else None
+)
 
 
 def json_dumps(value: Any) -> bytes:
     """Serialize ``value`` as compact UTF-8 JSON (no spaces, no NaN)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
-        "utf-8"
-    )
+    if _encode_chunks is None:  # pragma: no cover - CPython always has the accelerator
+        return _ENCODER.encode(value).encode("utf-8")
+    try:
+        return "".join(_encode_chunks(value, 0)).encode("utf-8")
+    except RecursionError:
+        raise ValueError("Circular reference detected (or nesting too deep)") from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -96,6 +117,7 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _DECODER = json.JSONDecoder(
     object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant
 )
+_scan_once = _DECODER.scan_once
 
 
 def _nesting_depth(text: str) -> int:
@@ -131,6 +153,15 @@ def json_loads(data: str | bytes, what: str = "JSON") -> Any:
         _nesting_depth(text) > MAX_JSON_DEPTH
     ):
         raise DecodeError(f"Invalid {what}: nested deeper than {MAX_JSON_DEPTH} levels")
+    # A document that spans the whole text (no surrounding whitespace) is read by the scanner
+    # directly; anything else, valid or not, goes through the full decoder, which explains.
+    try:
+        value, end = _scan_once(text, 0)
+    except (ValueError, RecursionError, StopIteration):
+        pass
+    else:
+        if end == len(text):
+            return value
     try:
         return _DECODER.decode(text)
     except (ValueError, RecursionError) as error:

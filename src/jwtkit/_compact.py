@@ -23,6 +23,7 @@ from .jwa import SignatureAlgorithm, get_signature_algorithm
 from .jwk import Key, KeySet
 
 __all__ = [
+    "MAX_HEADER_SEGMENT",
     "UNDERSTOOD_CRITICAL",
     "check_header",
     "choose_algorithm",
@@ -34,7 +35,8 @@ __all__ = [
 
 #: Header parameters jwtkit implements and therefore may appear in ``crit`` (RFC 7515 §4.1.11).
 UNDERSTOOD_CRITICAL = frozenset({"b64"})
-_MAX_HEADER_SEGMENT = 8 * 1024
+#: Largest protected header accepted, in base64url characters.
+MAX_HEADER_SEGMENT = 8 * 1024
 _HEADER_CACHE_SIZE = 256
 _header_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _STRING_MEMBERS = ("alg", "kid", "typ", "cty", "jku", "x5u", "x5t", "x5t#S256", "enc", "zip")
@@ -85,7 +87,7 @@ def parse_header_segment(segment: str) -> dict[str, Any]:
     header = _header_cache.get(segment)
     if header is not None:
         return header
-    if len(segment) > _MAX_HEADER_SEGMENT:
+    if len(segment) > MAX_HEADER_SEGMENT:
         raise DecodeError("Invalid header: too large")
     header = json_loads_object(b64url_decode(segment, "header"), "header")
     check_header(header)

@@ -9,6 +9,7 @@ refused for HMAC: that is the algorithm-confusion attack of CVE-2017-11424 / CVE
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -80,15 +81,15 @@ def _text_key(data: str | bytes, for_hmac: bool) -> Key:
     return key
 
 
-def _dict_key(jwk: Mapping[str, Any]) -> Key:
-    # Dicts are not hashable; cache by identity and confirm with equality (cheap for a JWK)
-    # so a dict mutated in place is re-parsed rather than served stale.
+def _dict_key(jwk: Mapping[str, Any]) -> Key | KeySet:
+    # Dicts are not hashable; cache by identity and confirm with equality (cheap next to
+    # parsing) so a dict mutated in place is re-parsed rather than served stale.
     entry = _dict_keys.get(id(jwk))
     if entry is not None and entry[0] == jwk:
-        key: Key = entry[1]
-        return key
-    key = Key.from_dict(jwk)
-    _dict_keys.remember(id(jwk), (dict(jwk), key))
+        cached: Key | KeySet = entry[1]
+        return cached
+    key = KeySet.from_dict(jwk) if "keys" in jwk else Key.from_dict(jwk)
+    _dict_keys.remember(id(jwk), (copy.deepcopy(dict(jwk)), key))
     return key
 
 
@@ -101,9 +102,7 @@ def resolve_key(key_input: Any, for_hmac: bool) -> Key | KeySet | Any:
             bytes(key_input) if isinstance(key_input, bytearray) else key_input, for_hmac
         )
     if isinstance(key_input, Mapping):
-        if "keys" in key_input:
-            return KeySet.from_dict(key_input)
-        return _dict_key(key_input)
+        return _dict_key(key_input)  # a JWK, or a JWKS document ({"keys": [...]})
     if hasattr(key_input, "get_signing_key") or hasattr(key_input, "get_key"):
         return key_input  # a JWKS client: asked per token, it caches on its own
     if key_input is None:

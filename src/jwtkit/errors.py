@@ -24,6 +24,7 @@ __all__ = [
     "InvalidIssuerError",
     "InvalidJTIError",
     "InvalidKeyError",
+    "InvalidOptionError",
     "InvalidSignatureError",
     "InvalidSubjectError",
     "InvalidTokenError",
@@ -50,6 +51,10 @@ class InvalidKeyError(JWTKitError):
 
 class InsecureKeyError(InvalidKeyError):
     """A key is well-formed but too weak for the policy (short RSA modulus, short HMAC secret)."""
+
+
+class InvalidOptionError(JWTKitError, TypeError, ValueError):
+    """An argument given to decode/Verifier is malformed: the caller's mistake, not the token's."""
 
 
 class UnsupportedAlgorithmError(JWTKitError):

@@ -13,7 +13,14 @@ from typing import Any
 from . import _compact
 from ._codec import MAX_TOKEN_SIZE, b64url_decode, b64url_encode, json_dumps, json_loads_object
 from ._key_input import resolve_key
-from .errors import DecodeError, InvalidKeyError, InvalidSignatureError, JWTKitError
+from .errors import (
+    DecodeError,
+    InvalidAlgorithmError,
+    InvalidKeyError,
+    InvalidOptionError,
+    InvalidSignatureError,
+    JWTKitError,
+)
 from .jwa import SignatureAlgorithm, get_signature_algorithm
 from .jwk import Key, KeySet
 
@@ -134,7 +141,7 @@ def verify(
     verifying legacy tokens only; signing never accepts them.
     """
     if isinstance(algorithms, str) or not algorithms:
-        raise InvalidKeyError("algorithms must be a non-empty list of algorithm names")
+        raise InvalidOptionError("algorithms must be a non-empty list of algorithm names")
     segments = _compact.split_compact(token)
     if len(segments) != 3:
         raise DecodeError("Invalid JWS: a compact JWS has three segments")
@@ -173,17 +180,53 @@ def verify(
 Signer = tuple[Any, str | None, Mapping[str, Any] | None, Mapping[str, Any] | None]
 
 
+def _json_entry_headers(
+    signing_key: Key,
+    algorithm: SignatureAlgorithm,
+    protected: Mapping[str, Any] | None,
+    unprotected: Mapping[str, Any] | None,
+    b64: bool,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The protected and unprotected header of one signature. ``alg`` goes in the protected
+    header unless the caller put it in the unprotected one (RFC 7520 §4.7 does)."""
+    unprotected = dict(unprotected or {})
+    header: dict[str, Any] = {}
+    if "alg" in unprotected:
+        if unprotected["alg"] != algorithm.name:
+            raise InvalidOptionError("The unprotected 'alg' differs from the signing algorithm")
+    else:
+        header["alg"] = algorithm.name
+    protected = dict(protected or {})
+    if signing_key.kid is not None and "kid" not in unprotected and "kid" not in protected:
+        header["kid"] = signing_key.kid
+    header.update(protected)
+    if "alg" in header:
+        header["alg"] = algorithm.name  # the header may not claim another algorithm
+    if not b64:
+        header["b64"] = False
+        critical = list(header.get("crit", ()))
+        header["crit"] = critical if "b64" in critical else [*critical, "b64"]
+    if set(header) & set(unprotected):
+        raise InvalidOptionError("Protected and unprotected headers must not share a name")
+    if "crit" in unprotected:
+        raise InvalidOptionError("'crit' must be in the protected header")
+    _compact.check_header({**unprotected, **header})
+    return header, unprotected
+
+
 def sign_json(
     payload: bytes,
     signers: Iterable[Signer],
     flatten: bool = False,
     *,
     b64: bool = True,
+    detached: bool = False,
 ) -> dict[str, Any]:
     """Sign ``payload`` once per ``(key, alg, protected, unprotected)`` entry.
 
     Returns the general JSON serialization, or the flattened one with ``flatten=True``
-    (which allows exactly one signer).
+    (which allows exactly one signer). ``detached=True`` leaves the payload out;
+    ``b64=False`` signs it unencoded (RFC 7797) with ``crit: ["b64"]`` in every signature.
     """
     if not isinstance(payload, bytes):
         raise DecodeError("The JWS payload must be bytes")
@@ -205,28 +248,22 @@ def sign_json(
     for key_input, alg, protected, unprotected in signers:
         signing_key, algorithm = _signing_key(key_input, alg)
         material = signing_key._material_for(algorithm, "sign")
-        unprotected = dict(unprotected or {})
-        header: dict[str, Any] = {"alg": algorithm.name}
-        if signing_key.kid is not None and "kid" not in unprotected:
-            header["kid"] = signing_key.kid
-        header.update(protected or {})
-        header["alg"] = algorithm.name
-        if not b64:
-            header["b64"] = False
-            header["crit"] = sorted({*header.get("crit", ()), "b64"})
-        if set(header) & set(unprotected):
-            raise DecodeError("Protected and unprotected headers must not share a name")
-        _compact.check_header({**unprotected, **header})
-        header_segment = b64url_encode(json_dumps(header))
+        header, unprotected_header = _json_entry_headers(
+            signing_key, algorithm, protected, unprotected, b64
+        )
+        header_segment = b64url_encode(json_dumps(header)) if header else b""
         signature = algorithm.sign(material, header_segment + b"." + payload_segment)
-        entry: dict[str, Any] = {"protected": header_segment.decode("ascii")}
-        if unprotected:
-            entry["header"] = unprotected
+        entry: dict[str, Any] = {}
+        if header_segment:
+            entry["protected"] = header_segment.decode("ascii")
+        if unprotected_header:
+            entry["header"] = unprotected_header
         entry["signature"] = b64url_encode(signature).decode("ascii")
         signatures.append(entry)
+    document: dict[str, Any] = {} if detached else {"payload": payload_member}
     if flatten:
-        return {"payload": payload_member, **signatures[0]}
-    return {"payload": payload_member, "signatures": signatures}
+        return {**document, **signatures[0]}
+    return {**document, "signatures": signatures}
 
 
 def _json_object(data: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
@@ -241,7 +278,7 @@ def _json_object(data: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
 
 def _signature_entries(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     if "signatures" in document:
-        if "signature" in document or "protected" in document:
+        if "signature" in document or "protected" in document or "header" in document:
             raise DecodeError("Invalid JWS: mixes general and flattened members")
         entries = document["signatures"]
         if type(entries) is not list or not entries:
@@ -258,6 +295,8 @@ def _entry_header(entry: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     unprotected = entry.get("header", {})
     if type(protected_segment) is not str or not isinstance(unprotected, Mapping):
         raise DecodeError("Invalid JWS: 'protected' must be a string and 'header' an object")
+    if len(protected_segment) > _compact.MAX_HEADER_SEGMENT:
+        raise DecodeError("Invalid header: too large")
     protected = (
         json_loads_object(b64url_decode(protected_segment, "protected header"), "header")
         if protected_segment
@@ -277,46 +316,61 @@ def verify_json(
     key: KeyInput,
     algorithms: Collection[str],
     *,
+    detached_payload: bytes | None = None,
     allow_weak_keys: bool = False,
 ) -> VerifiedJWS:
     """Verify a JWS in JSON serialization (general or flattened).
 
-    Each signature is checked on its own; the first one that verifies with the given key(s)
-    is returned. Signatures whose algorithm is not allowed or whose key is not present are
-    passed over; if none verifies the error says so.
+    Each signature is checked on its own, with its own header; the first one that verifies
+    with the given key(s) is returned. Signatures whose algorithm is not allowed or whose key
+    is not present are passed over; if none verifies, the error says so (for a single
+    signature, it says why). ``detached_payload`` supplies a payload left out of the object.
     """
     if isinstance(algorithms, str) or not algorithms:
-        raise InvalidKeyError("algorithms must be a non-empty list of algorithm names")
+        raise InvalidOptionError("algorithms must be a non-empty list of algorithm names")
     document = _json_object(data)
     payload_member = document.get("payload")
-    if type(payload_member) is not str:
+    if detached_payload is not None:
+        if payload_member is not None:
+            raise DecodeError("Invalid JWS: a payload was given but the object carries one too")
+    elif type(payload_member) is not str:
         raise DecodeError("Invalid JWS: 'payload' must be a string")
-    last_error: JWTKitError = InvalidSignatureError("No signature verified")
-    for entry in _signature_entries(document):
-        protected_segment, header = _entry_header(entry)
+    entries = _signature_entries(document)
+    headers = [_entry_header(entry) for entry in entries]
+    # RFC 7797 §3: every signature must agree on whether the payload is encoded.
+    encoded = headers[0][1].get("b64", True)
+    if any(header.get("b64", True) != encoded for _, header in headers):
+        raise DecodeError("Invalid JWS: signatures disagree on 'b64'")
+    if detached_payload is not None:
+        payload = bytes(detached_payload)
+        payload_bytes = b64url_encode(payload) if encoded else payload
+    else:
+        payload_bytes = str(payload_member).encode("utf-8")
+        payload = b64url_decode(payload_bytes, "payload") if encoded else payload_bytes
+    errors: list[JWTKitError] = []
+    for entry, (protected_segment, header) in zip(entries, headers, strict=True):
         signature_member = entry.get("signature")
         if type(signature_member) is not str:
             raise DecodeError("Invalid JWS: 'signature' must be a string")
-        encoded = header.get("b64", True)
-        payload = (
-            b64url_decode(payload_member, "payload") if encoded else payload_member.encode("utf-8")
-        )
+        signature = b64url_decode(signature_member, "signature")
         try:
             algorithm = _compact.choose_algorithm(header, algorithms)
             keys = _as_key_or_set(key, algorithm)
             candidates = _compact.verification_keys(keys, header, algorithm)
-            signing_input = (
-                protected_segment.encode("ascii") + b"." + payload_member.encode("utf-8")
-            )
-            signature = b64url_decode(signature_member, "signature")
             used = _compact.verify_with_keys(
-                algorithm, candidates, signing_input, signature, allow_weak_keys
+                algorithm,
+                candidates,
+                protected_segment.encode("ascii") + b"." + payload_bytes,
+                signature,
+                allow_weak_keys,
             )
-        except (InvalidSignatureError, InvalidKeyError) as error:
-            last_error = error
+        except (InvalidSignatureError, InvalidAlgorithmError, InvalidKeyError) as error:
+            errors.append(error)
             continue
         return VerifiedJWS(header, payload, used)
-    raise last_error
+    if len(errors) == 1:
+        raise errors[0]
+    raise InvalidSignatureError("No signature verified with the given keys and algorithms")
 
 
 # -- unsecured JWS (RFC 7515 §A.5): only under names that say so ------------------------------

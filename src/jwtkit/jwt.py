@@ -20,7 +20,7 @@ from . import _compact
 from ._claims import ClaimRules, timestamp
 from ._codec import b64url_decode, b64url_encode, json_dumps, json_loads_object
 from ._key_input import resolve_key
-from .errors import DecodeError, InvalidClaimError, InvalidKeyError
+from .errors import DecodeError, InvalidClaimError, InvalidKeyError, InvalidOptionError
 from .jwa import get_signature_algorithm
 from .jwk import Key, KeySet
 
@@ -30,14 +30,19 @@ _NUMERIC_DATE_CLAIMS = ("exp", "iat", "nbf")
 
 
 def _claims_json(claims: Mapping[str, Any], json_encoder: type[json.JSONEncoder] | None) -> bytes:
-    if not isinstance(claims, Mapping):
+    if type(claims) is not dict and not isinstance(claims, Mapping):
         raise InvalidClaimError("The claims must be a mapping (a dict)")
-    values = dict(claims)
+    # The caller's dict is serialized as it is; it is copied only if a datetime needs converting.
+    values = claims if type(claims) is dict else dict(claims)
     for name in _NUMERIC_DATE_CLAIMS:
         value = values.get(name)
+        if value is None or type(value) is int:
+            continue
         if isinstance(value, datetime):
+            if values is claims:
+                values = dict(claims)
             values[name] = timegm(value.utctimetuple())
-        elif value is not None and (type(value) not in (int, float) or value != value):
+        elif type(value) is not float or value != value:
             raise InvalidClaimError(f"The {name!r} claim must be a number or a datetime")
     try:
         if json_encoder is None:
@@ -119,6 +124,9 @@ def _split_jwt(token: object) -> list[str]:
         if len(segments) == 5:
             raise DecodeError("This is a JWE, not a JWS: decrypt it with jwtkit.jwe.decrypt")
         raise DecodeError("Invalid JWT: a compact JWT has three segments")
+    # Every JWT segment is base64url; a non-ASCII str must fail here, not in .encode("ascii").
+    if isinstance(token, str) and not token.isascii():
+        raise DecodeError("Invalid JWT: not ASCII")
     return segments
 
 
@@ -172,7 +180,7 @@ def _rules_for(
 
 def _check_algorithms(algorithms: Collection[str] | None) -> Collection[str]:
     if algorithms is None or isinstance(algorithms, str) or not algorithms:
-        raise InvalidKeyError(
+        raise InvalidOptionError(
             "algorithms must be given as a non-empty list, e.g. algorithms=['RS256']: "
             "the token's header must not choose the algorithm on its own"
         )
@@ -195,7 +203,7 @@ def _verified_parts(
         algorithm = _compact.choose_algorithm(header, _check_algorithms(algorithms))
         keys = resolve_key(key, for_hmac=algorithm.key_type == "oct")
         if not isinstance(keys, Key | KeySet):
-            keys = keys.get_key_set() if header.get("kid") is None else keys.get_key(header["kid"])
+            keys = _keys_from_source(keys, header.get("kid"))
         _compact.verify_with_keys(
             algorithm,
             _compact.verification_keys(keys, header, algorithm),
@@ -204,6 +212,17 @@ def _verified_parts(
             allow_weak_keys,
         )
     return header, b64url_decode(payload_segment, "payload"), signature
+
+
+def _keys_from_source(source: Any, kid: str | None) -> Key | KeySet:
+    """Ask a synchronous key source (a JWKS client) for the token's key or its whole set."""
+    get_key_set = getattr(source, "get_key_set", None)
+    if get_key_set is None or not hasattr(source, "get_key"):
+        raise InvalidKeyError("Unsupported key source: it needs get_key() and get_key_set()")
+    if inspect.iscoroutinefunction(get_key_set):
+        raise InvalidKeyError("An async key source needs Verifier(...).verify_async")
+    keys: Key | KeySet = get_key_set() if kid is None else source.get_key(kid)
+    return keys
 
 
 def decode_complete(
@@ -295,7 +314,7 @@ class Verifier:
         for name in self._allowed:
             get_signature_algorithm(name)
         if options and options.get("verify_signature") is False:
-            raise InvalidKeyError("A Verifier always verifies signatures")
+            raise InvalidOptionError("A Verifier always verifies signatures")
         self._rules = ClaimRules(
             audience=audience,
             issuer=issuer,
@@ -363,8 +382,7 @@ class Verifier:
         elif self._source_is_async:
             raise InvalidKeyError("This Verifier uses an async key source: call verify_async")
         else:
-            kid = header.get("kid")
-            keys = source.get_key(kid) if kid is not None else source.get_key_set()
+            keys = _keys_from_source(source, header.get("kid"))
         return self._check(segments, header, keys, now)
 
     async def verify_async(
