@@ -12,6 +12,7 @@ from ..errors import UnsupportedAlgorithmError
 from ._base import SignatureAlgorithm
 from .ecdsa import ES256, ES256K, ES384, ES512
 from .eddsa import ED448, ED25519, EDDSA
+from .encryption import CONTENT_ENCRYPTION_ALGORITHMS, KEY_MANAGEMENT_ALGORITHMS
 from .hmac import HS256, HS384, HS512
 from .mldsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
 from .rsa import PS256, PS384, PS512, RS256, RS384, RS512
@@ -49,7 +50,11 @@ def get_signature_algorithm(name: object) -> SignatureAlgorithm:
 
 
 # Other algorithm families (JWE key management, content encryption) add their tables here.
-_TABLES: list[dict[str, Any]] = [SIGNATURE_ALGORITHMS]
+_TABLES: list[dict[str, Any]] = [
+    SIGNATURE_ALGORITHMS,
+    KEY_MANAGEMENT_ALGORITHMS,
+    CONTENT_ENCRYPTION_ALGORITHMS,
+]
 
 
 def register_algorithm_table(table: dict[str, Any]) -> None:
