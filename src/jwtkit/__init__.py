@@ -7,7 +7,9 @@ building blocks.
 
 from __future__ import annotations
 
-from . import jws
+from typing import TYPE_CHECKING, Any
+
+from . import jwe, jws
 from .errors import (
     DecodeError,
     DecryptionError,
@@ -21,6 +23,7 @@ from .errors import (
     InvalidIssuerError,
     InvalidJTIError,
     InvalidKeyError,
+    InvalidOptionError,
     InvalidSignatureError,
     InvalidSubjectError,
     InvalidTokenError,
@@ -33,11 +36,32 @@ from .errors import (
 )
 from .jwk import AKPKey, ECKey, Key, KeySet, OctKey, OKPKey, RSAKey
 from .jwt import Verifier, decode, decode_complete, encode, get_unverified_header
+from .nested import decode_encrypted, encode_encrypted
+
+if TYPE_CHECKING:
+    from .jwks import AsyncJWKSClient, JWKSClient
+    from .keyring import KeyRing
+
+# Key sources are imported on first use: they pull in asyncio, and httpx when they fetch.
+_LAZY_NAMES = {"AsyncJWKSClient": "jwks", "JWKSClient": "jwks", "KeyRing": "keyring"}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY_NAMES.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'jwtkit' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"jwtkit.{module_name}"), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AKPKey",
+    "AsyncJWKSClient",
     "DecodeError",
     "DecryptionError",
     "ECKey",
@@ -51,14 +75,17 @@ __all__ = [
     "InvalidIssuerError",
     "InvalidJTIError",
     "InvalidKeyError",
+    "InvalidOptionError",
     "InvalidSignatureError",
     "InvalidSubjectError",
     "InvalidTokenError",
     "InvalidTypeError",
+    "JWKSClient",
     "JWKSError",
     "JWTKitError",
     "Key",
     "KeyNotFoundError",
+    "KeyRing",
     "KeySet",
     "MissingRequiredClaimError",
     "OKPKey",
@@ -69,7 +96,10 @@ __all__ = [
     "__version__",
     "decode",
     "decode_complete",
+    "decode_encrypted",
     "encode",
+    "encode_encrypted",
     "get_unverified_header",
+    "jwe",
     "jws",
 ]

@@ -1,0 +1,333 @@
+"""JWKS clients: fetch an issuer's published keys over HTTPS, cache them, follow rotations.
+
+:class:`JWKSClient` (threads) and :class:`AsyncJWKSClient` (asyncio) are key sources for
+:class:`jwtkit.Verifier`: ``Verifier(JWKSClient(url), algorithms=["RS256"])``. Both share
+the cache rules of :mod:`jwtkit._jwks_cache` and differ only in how they send the one HTTP
+request and how concurrent callers wait for it (single flight). httpx is imported when the
+first request is sent, so ``import jwtkit`` stays light.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._jwks_cache import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    CachePolicy,
+    FetchPlan,
+    JWKSCache,
+    check_url,
+    response_too_large,
+)
+from .errors import JWKSError
+from .jwk import Key, KeySet
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["AsyncJWKSClient", "JWKSClient"]
+
+_ACCEPT = "application/jwk-set+json, application/json;q=0.9"
+_Response = tuple[int, dict[str, str], bytes]
+
+
+def _describe(error: BaseException, timeout: float) -> JWKSError:
+    """A JWKSError for an httpx failure, naming what went wrong in words."""
+    import httpx
+
+    if isinstance(error, httpx.TimeoutException | TimeoutError | asyncio.TimeoutError):
+        reason = f"no complete answer within the {timeout:g} s timeout"
+    elif isinstance(error, httpx.ConnectError):
+        text = str(error)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            reason = "the server's TLS certificate is not trusted"
+        else:
+            reason = "could not connect"
+    elif isinstance(error, httpx.TooManyRedirects):  # pragma: no cover - redirects are off
+        reason = "redirects are not followed"
+    elif isinstance(error, httpx.HTTPError):
+        reason = f"{type(error).__name__} ({error})"
+    else:
+        reason = f"unexpected {type(error).__name__}"
+    return JWKSError(f"Could not fetch the JWKS: {reason}")
+
+
+def _check_declared_size(response: httpx.Response, policy: CachePolicy) -> None:
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > policy.max_response_size:
+        raise response_too_large(policy)
+
+
+class _JWKSClientBase:
+    """Configuration and reporting shared by both clients."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache_lifetime: float = 300,
+        min_cache_lifetime: float = 60,
+        max_cache_lifetime: float = 3600,
+        refetch_cooldown: float = 30,
+        stale_if_error: float = 3600,
+        timeout: float = 5.0,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        allow_http: bool = False,
+        headers: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._url = check_url(url, allow_http)
+        policy = CachePolicy(
+            default_lifetime=cache_lifetime,
+            min_lifetime=min_cache_lifetime,
+            max_lifetime=max_cache_lifetime,
+            refetch_cooldown=refetch_cooldown,
+            stale_if_error=stale_if_error,
+            max_response_size=max_response_size,
+        )
+        if timeout <= 0:
+            raise JWKSError("timeout must be positive")
+        self._timeout = timeout
+        self._headers = {"Accept": _ACCEPT, **(headers or {})}
+        self._clock = clock
+        self._cache = JWKSCache(self._url, policy)
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def last_error(self) -> JWKSError | None:
+        """Why the last refresh failed, or None if it succeeded (stale-if-error reporting)."""
+        return self._cache.last_error
+
+    @property
+    def fetch_count(self) -> int:
+        """How many HTTP requests this client has sent."""
+        return self._cache.fetch_count
+
+    @property
+    def expires_at(self) -> float | None:
+        """When the cached set goes stale, on the client's clock (None before a fetch)."""
+        return self._cache.expires_at
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._url!r}>"
+
+
+class JWKSClient(_JWKSClientBase):
+    """A thread-safe, caching JWKS client; a key source for :class:`jwtkit.Verifier`.
+
+    ``url`` must be https (plain http only for loopback, or with ``allow_http=True``).
+    The set is kept for the response's ``Cache-Control: max-age`` clamped to
+    ``[min_cache_lifetime, max_cache_lifetime]`` (``cache_lifetime`` without one); an unknown
+    ``kid`` refetches at most once per ``refetch_cooldown``; when a refresh fails, the last
+    good set is served for up to ``stale_if_error`` seconds past its expiry. Redirects are
+    never followed, responses are capped at ``max_response_size`` bytes and each request at
+    ``timeout`` seconds. ``clock`` (monotonic seconds) is injectable for tests;
+    ``http_client`` lets you bring an ``httpx.Client`` (custom CA, proxy, transport).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache_lifetime: float = 300,
+        min_cache_lifetime: float = 60,
+        max_cache_lifetime: float = 3600,
+        refetch_cooldown: float = 30,
+        stale_if_error: float = 3600,
+        timeout: float = 5.0,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        allow_http: bool = False,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            url,
+            cache_lifetime=cache_lifetime,
+            min_cache_lifetime=min_cache_lifetime,
+            max_cache_lifetime=max_cache_lifetime,
+            refetch_cooldown=refetch_cooldown,
+            stale_if_error=stale_if_error,
+            timeout=timeout,
+            max_response_size=max_response_size,
+            allow_http=allow_http,
+            headers=headers,
+            clock=clock,
+        )
+        self._http_client = http_client
+        self._lock = threading.Lock()
+
+    def get_key_set(self) -> KeySet:
+        """The issuer's current key set (fetched or refreshed when needed)."""
+        self._refresh_if_needed(None)
+        return self._cache.answer_key_set(self._clock())
+
+    def get_key(self, kid: str) -> Key:
+        """The key with this ``kid``; an unknown ``kid`` refetches (at most once per
+        cooldown) and raises :class:`jwtkit.KeyNotFoundError` if it is still absent."""
+        self._refresh_if_needed(kid)
+        return self._cache.answer_key(self._clock(), kid)
+
+    def _refresh_if_needed(self, kid: str | None) -> None:
+        plan: FetchPlan = self._cache.plan(self._clock(), kid)
+        if plan.fetch:
+            with self._lock:  # single flight: the others wait, then reuse the result
+                if self._cache.needs_fetch(plan):
+                    self._fetch()
+
+    def _fetch(self) -> None:
+        cache = self._cache
+        cache.begin_fetch(self._clock())
+        try:
+            status, headers, body = self._request()
+        except JWKSError as error:
+            cache.record_failure(error, self._clock())
+        else:
+            cache.record_response(status, headers, body, self._clock())
+
+    def _request(self) -> _Response:
+        import httpx
+
+        try:
+            if self._http_client is not None:
+                return self._read(self._http_client)
+            with httpx.Client(timeout=self._timeout, follow_redirects=False) as http:
+                return self._read(http)
+        except JWKSError:
+            raise
+        except Exception as error:  # the network edge: whatever httpx raises becomes ours
+            raise _describe(error, self._timeout) from None
+
+    def _read(self, http: httpx.Client) -> _Response:
+        policy = self._cache.policy
+        with http.stream(
+            "GET", self._url, headers=self._headers, follow_redirects=False, timeout=self._timeout
+        ) as response:
+            if response.status_code != 200:
+                return response.status_code, dict(response.headers), b""
+            _check_declared_size(response, policy)
+            # httpx's timeout bounds each read; this bounds the whole body (slow-drip servers).
+            deadline = time.monotonic() + self._timeout
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > policy.max_response_size:
+                    raise response_too_large(policy)
+                if time.monotonic() > deadline:
+                    raise _describe(TimeoutError(), self._timeout)
+            return 200, dict(response.headers), bytes(body)
+
+
+class AsyncJWKSClient(_JWKSClientBase):
+    """The asyncio twin of :class:`JWKSClient`: same options, same cache rules;
+    ``get_key_set`` and ``get_key`` are coroutines and never block the event loop.
+    Use it with ``await verifier.verify_async(token)``. ``http_client`` takes an
+    ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache_lifetime: float = 300,
+        min_cache_lifetime: float = 60,
+        max_cache_lifetime: float = 3600,
+        refetch_cooldown: float = 30,
+        stale_if_error: float = 3600,
+        timeout: float = 5.0,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        allow_http: bool = False,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            url,
+            cache_lifetime=cache_lifetime,
+            min_cache_lifetime=min_cache_lifetime,
+            max_cache_lifetime=max_cache_lifetime,
+            refetch_cooldown=refetch_cooldown,
+            stale_if_error=stale_if_error,
+            timeout=timeout,
+            max_response_size=max_response_size,
+            allow_http=allow_http,
+            headers=headers,
+            clock=clock,
+        )
+        self._http_client = http_client
+        # asyncio locks belong to one event loop; keep one per loop the client is used in.
+        self._locks: dict[int, tuple[Any, asyncio.Lock]] = {}
+
+    async def get_key_set(self) -> KeySet:
+        """The issuer's current key set (fetched or refreshed when needed)."""
+        await self._refresh_if_needed(None)
+        return self._cache.answer_key_set(self._clock())
+
+    async def get_key(self, kid: str) -> Key:
+        """The key with this ``kid``; an unknown ``kid`` refetches (at most once per
+        cooldown) and raises :class:`jwtkit.KeyNotFoundError` if it is still absent."""
+        await self._refresh_if_needed(kid)
+        return self._cache.answer_key(self._clock(), kid)
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        entry = self._locks.get(id(loop))
+        if entry is None or entry[0] is not loop:
+            entry = (loop, asyncio.Lock())
+            self._locks = {
+                key: value for key, value in self._locks.items() if not value[0].is_closed()
+            }
+            self._locks[id(loop)] = entry
+        return entry[1]
+
+    async def _refresh_if_needed(self, kid: str | None) -> None:
+        plan = self._cache.plan(self._clock(), kid)
+        if plan.fetch:
+            async with self._lock():  # single flight: the other tasks wait, then reuse it
+                if self._cache.needs_fetch(plan):
+                    await self._fetch()
+
+    async def _fetch(self) -> None:
+        cache = self._cache
+        cache.begin_fetch(self._clock())
+        try:
+            status, headers, body = await self._request()
+        except JWKSError as error:
+            cache.record_failure(error, self._clock())
+        else:
+            cache.record_response(status, headers, body, self._clock())
+
+    async def _request(self) -> _Response:
+        import httpx
+
+        try:
+            # wait_for bounds the whole exchange, slow-drip bodies included.
+            if self._http_client is not None:
+                return await asyncio.wait_for(self._read(self._http_client), self._timeout)
+            async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as http:
+                return await asyncio.wait_for(self._read(http), self._timeout)
+        except JWKSError:
+            raise
+        except Exception as error:  # the network edge: whatever httpx raises becomes ours
+            raise _describe(error, self._timeout) from None
+
+    async def _read(self, http: httpx.AsyncClient) -> _Response:
+        policy = self._cache.policy
+        async with http.stream(
+            "GET", self._url, headers=self._headers, follow_redirects=False, timeout=self._timeout
+        ) as response:
+            if response.status_code != 200:
+                return response.status_code, dict(response.headers), b""
+            _check_declared_size(response, policy)
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > policy.max_response_size:
+                    raise response_too_large(policy)
+            return 200, dict(response.headers), bytes(body)

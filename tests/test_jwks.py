@@ -1,0 +1,739 @@
+"""JWKS clients against a real HTTP server on 127.0.0.1 that the tests rotate and break.
+
+The server counts every request, so cooldown and single flight are checked by counting, and
+the clients get a fake clock, so no test sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import ipaddress
+import json
+import logging
+import re
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+import jwtkit
+from jwtkit import AsyncJWKSClient, JWKSClient, JWKSError, KeyNotFoundError
+from jwtkit._jwks_cache import CachePolicy, lifetime_from_cache_control, parse_jwks
+
+# -- a JWKS server the tests control ----------------------------------------------------------
+
+
+class JWKSServer:
+    """Serves ``self.document`` at /jwks.json; ``status``/``headers``/``body`` override it."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.document: dict[str, Any] = {"keys": []}
+        self.status = 200
+        self.headers: dict[str, str] = {"Cache-Control": "max-age=300"}
+        self.body: bytes | None = None
+        self.send_length = True
+        self.drip_interval: float | None = None  # send the body 8 bytes at a time
+        self.requests: list[str] = []
+        self.hold: threading.Event | None = None  # when set, requests wait for it
+        self.request_arrived = threading.Event()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                server.request_arrived.set()
+                if server.hold is not None:
+                    server.hold.wait(10)
+                body = server.body
+                if body is None:
+                    body = json.dumps(server.document).encode()
+                self.send_response(server.status)
+                self.send_header("Content-Type", "application/json")
+                for name, value in server.headers.items():
+                    self.send_header(name, value)
+                if server.send_length:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if server.drip_interval is None:
+                    self.wfile.write(body)
+                    return
+                pause = threading.Event()
+                for start in range(0, len(body), 8):
+                    self.wfile.write(body[start : start + 8])
+                    self.wfile.flush()
+                    pause.wait(server.drip_interval)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        scheme = "http"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.port}/jwks.json"
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    def count(self, path: str = "/jwks.json") -> int:
+        return self.requests.count(path)
+
+    def publish(self, *keys: jwtkit.Key) -> None:
+        self.document = {"keys": [key.public_key().to_dict() for key in keys]}
+
+
+@contextmanager
+def running(jwks_server: JWKSServer) -> Iterator[JWKSServer]:
+    jwks_server.thread.start()
+    try:
+        yield jwks_server
+    finally:
+        if jwks_server.hold is not None:
+            jwks_server.hold.set()
+        jwks_server.httpd.shutdown()
+        jwks_server.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[JWKSServer]:
+    with running(JWKSServer()) as jwks_server:
+        yield jwks_server
+
+
+def self_signed_tls(directory: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context for 127.0.0.1 and the path of its (self-signed) certificate."""
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "jwtkit test issuer")])
+    now = datetime.now(timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(private_key, hashes.SHA256())
+    )
+    cert_path = directory / "issuer.pem"
+    key_path = directory / "issuer.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context, cert_path
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+KEY_A = jwtkit.Key.generate("ES256", kid="key-a")
+KEY_B = jwtkit.Key.generate("ES256", kid="key-b")
+
+
+def token_for(key: jwtkit.Key, **claims: Any) -> str:
+    return jwtkit.encode({"sub": "alice", **claims}, key)
+
+
+# -- fetching and rotation ------------------------------------------------------------------
+
+
+def test_fetches_and_verifies_through_a_verifier(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A)
+    verifier = jwtkit.Verifier(JWKSClient(server.url, clock=clock), algorithms=["ES256"])
+    assert verifier.verify(token_for(KEY_A))["sub"] == "alice"
+    assert verifier.verify(token_for(KEY_A))["sub"] == "alice"
+    assert server.count() == 1
+
+
+def test_token_without_kid_is_checked_against_the_fitting_keys(
+    server: JWKSServer, clock: FakeClock
+) -> None:
+    server.publish(KEY_B, KEY_A)
+    unnamed = jwtkit.Key.from_dict(
+        {name: value for name, value in KEY_A.to_dict(private=True).items() if name != "kid"}
+    )
+    token = jwtkit.encode({"sub": "alice"}, unnamed, algorithm="ES256")
+    assert "kid" not in jwtkit.get_unverified_header(token)
+    verifier = jwtkit.Verifier(JWKSClient(server.url, clock=clock), algorithms=["ES256"])
+    assert verifier.verify(token)["sub"] == "alice"
+
+
+def test_refetches_on_a_new_kid_after_rotation(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A)
+    client = JWKSClient(server.url, clock=clock)
+    assert client.get_key("key-a").kid == "key-a"
+    server.publish(KEY_A, KEY_B)
+    clock.advance(31)  # past the refetch cooldown, well within the cache lifetime
+    assert client.get_key("key-b").kid == "key-b"
+    assert server.count() == 2
+
+
+def test_refreshes_when_the_cache_lifetime_ends(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A)
+    server.headers = {"Cache-Control": "public, max-age=120"}
+    client = JWKSClient(server.url, clock=clock)
+    assert "key-a" in client.get_key_set()
+    server.publish(KEY_B)
+    clock.advance(119)
+    assert "key-a" in client.get_key_set()
+    clock.advance(1)
+    assert "key-b" in client.get_key_set()
+    assert "key-a" not in client.get_key_set()
+    assert server.count() == 2
+
+
+def test_cache_control_is_clamped_to_the_bounds() -> None:
+    policy = CachePolicy(default_lifetime=300, min_lifetime=60, max_lifetime=3600)
+    assert lifetime_from_cache_control(None, policy) == 300
+    assert lifetime_from_cache_control("max-age=120", policy) == 120
+    assert lifetime_from_cache_control("public, max-age=5", policy) == 60
+    assert lifetime_from_cache_control("max-age=999999999", policy) == 3600
+    assert lifetime_from_cache_control("no-store", policy) == 60
+    assert lifetime_from_cache_control("private, no-cache", policy) == 60
+    assert lifetime_from_cache_control("s-maxage=10", policy) == 300
+    assert lifetime_from_cache_control("max-age=abc", policy) == 300
+
+
+def test_a_short_max_age_is_raised_to_the_minimum(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A)
+    server.headers = {"Cache-Control": "max-age=0"}
+    client = JWKSClient(server.url, clock=clock, min_cache_lifetime=90)
+    for _ in range(20):
+        client.get_key_set()
+        clock.advance(4)
+    assert server.count() == 1
+    clock.advance(10)
+    client.get_key_set()
+    assert server.count() == 2
+
+
+# -- refetch storms -------------------------------------------------------------------------
+
+
+def test_random_kid_flood_costs_one_request_per_cooldown(
+    server: JWKSServer, clock: FakeClock
+) -> None:
+    server.publish(KEY_A)
+    client = JWKSClient(server.url, clock=clock, refetch_cooldown=30)
+    for index in range(1000):
+        with pytest.raises(KeyNotFoundError):
+            client.get_key(f"made-up-{index}")
+    assert server.count() == 1
+    clock.advance(29)
+    with pytest.raises(KeyNotFoundError):
+        client.get_key("made-up-again")
+    assert server.count() == 1
+    clock.advance(1)
+    for index in range(100):
+        with pytest.raises(KeyNotFoundError):
+            client.get_key(f"second-wave-{index}")
+    assert server.count() == 2
+
+
+def test_forged_tokens_with_random_kids_do_not_storm_the_issuer(
+    server: JWKSServer, clock: FakeClock
+) -> None:
+    server.publish(KEY_A)
+    verifier = jwtkit.Verifier(JWKSClient(server.url, clock=clock), algorithms=["ES256"])
+    attacker = jwtkit.Key.generate("ES256")
+    for index in range(200):
+        forged = jwtkit.encode({"sub": "mallory"}, attacker, headers={"kid": f"kid-{index}"})
+        with pytest.raises(jwtkit.InvalidTokenError):
+            verifier.verify(forged)
+    assert server.count() == 1
+
+
+def test_single_flight_threads_make_one_request(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A)
+    server.hold = threading.Event()
+    client = JWKSClient(server.url, clock=clock)
+    workers = 16
+    started = threading.Barrier(workers + 1)
+    results: list[Any] = []
+
+    def lookup() -> None:
+        started.wait(10)
+        try:
+            results.append(client.get_key("key-a").kid)
+        except Exception as error:  # collected and asserted below
+            results.append(error)
+
+    threads = [threading.Thread(target=lookup) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    started.wait(10)
+    assert server.request_arrived.wait(10)
+    server.hold.set()
+    for thread in threads:
+        thread.join(10)
+    assert results == ["key-a"] * workers
+    assert server.count() == 1
+
+
+def test_single_flight_tasks_make_one_request(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A)
+    server.hold = threading.Event()
+    client = AsyncJWKSClient(server.url, clock=clock)
+
+    async def main() -> list[str | None]:
+        lookups = [asyncio.ensure_future(client.get_key("key-a")) for _ in range(50)]
+        assert await asyncio.to_thread(server.request_arrived.wait, 10)
+        assert server.hold is not None
+        server.hold.set()
+        keys = await asyncio.gather(*lookups)
+        return [key.kid for key in keys]
+
+    assert asyncio.run(main()) == ["key-a"] * 50
+    assert server.count() == 1
+
+
+# -- failures -------------------------------------------------------------------------------
+
+
+def test_stale_if_error_keeps_serving_the_last_good_set(
+    server: JWKSServer, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.publish(KEY_A)
+    client = JWKSClient(server.url, clock=clock, stale_if_error=600, refetch_cooldown=30)
+    verifier = jwtkit.Verifier(client, algorithms=["ES256"])
+    token = token_for(KEY_A)
+    verifier.verify(token)
+    server.status = 503
+    clock.advance(300)  # the set expires; the refresh fails
+    with caplog.at_level(logging.WARNING, logger="jwtkit.jwks"):
+        assert verifier.verify(token)["sub"] == "alice"
+    assert isinstance(client.last_error, JWKSError)
+    assert "HTTP 503" in str(client.last_error)
+    assert "failed" in caplog.text
+    assert server.count() == 2
+    for _ in range(50):  # a failing endpoint is retried once per cooldown, not per token
+        verifier.verify(token)
+    assert server.count() == 2
+    clock.advance(599)
+    verifier.verify(token)
+    assert server.count() == 3
+    clock.advance(1)  # the stale bound has passed: now it is an error
+    with pytest.raises(JWKSError, match="expired"):
+        client.get_key_set()
+
+
+def test_stale_if_error_recovers_when_the_endpoint_does(
+    server: JWKSServer, clock: FakeClock
+) -> None:
+    server.publish(KEY_A)
+    client = JWKSClient(server.url, clock=clock)
+    client.get_key_set()
+    server.body = b'{"keys": ['  # a broken deploy serves garbage
+    clock.advance(300)
+    assert "key-a" in client.get_key_set()
+    assert "JWKS document" in str(client.last_error)
+    server.body = None
+    server.publish(KEY_B)
+    clock.advance(30)
+    assert "key-b" in client.get_key_set()
+    assert client.last_error is None
+
+
+def test_failed_refresh_never_wipes_the_cache(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A, KEY_B)
+    client = JWKSClient(server.url, clock=clock)
+    client.get_key_set()
+    server.document = {"keys": "not a list"}
+    clock.advance(31)
+    with pytest.raises(KeyNotFoundError):
+        client.get_key("key-c")  # triggers a refetch that fails
+    assert client.last_error is not None
+    assert client.get_key("key-b").kid == "key-b"
+
+
+def test_first_fetch_failure_raises_jwks_error(server: JWKSServer, clock: FakeClock) -> None:
+    server.status = 500
+    client = JWKSClient(server.url, clock=clock)
+    with pytest.raises(JWKSError, match="HTTP 500"):
+        client.get_key("key-a")
+    with pytest.raises(JWKSError, match="HTTP 500"):  # within the cooldown: no new request
+        client.get_key_set()
+    assert server.count() == 1
+    server.status = 200
+    server.publish(KEY_A)
+    clock.advance(30)
+    assert client.get_key("key-a").kid == "key-a"
+
+
+def test_rejects_redirect(server: JWKSServer, clock: FakeClock) -> None:
+    server.status = 302
+    server.headers = {"Location": f"http://127.0.0.1:{server.port}/elsewhere.json"}
+    client = JWKSClient(server.url, clock=clock)
+    with pytest.raises(JWKSError, match="redirects are not followed"):
+        client.get_key_set()
+    assert server.requests == ["/jwks.json"]
+
+
+def test_rejects_redirect_async(server: JWKSServer, clock: FakeClock) -> None:
+    server.status = 307
+    server.headers = {"Location": "file:///etc/passwd"}
+    client = AsyncJWKSClient(server.url, clock=clock)
+    with pytest.raises(JWKSError, match="redirects are not followed"):
+        asyncio.run(client.get_key_set())
+    assert server.requests == ["/jwks.json"]
+
+
+@pytest.mark.parametrize("send_length", [True, False])
+def test_rejects_oversized_response(
+    server: JWKSServer, clock: FakeClock, send_length: bool
+) -> None:
+    server.send_length = send_length
+    server.body = b'{"keys": [], "padding": "' + b"x" * 5000 + b'"}'
+    client = JWKSClient(server.url, clock=clock, max_response_size=4096)
+    with pytest.raises(JWKSError, match="max_response_size"):
+        client.get_key_set()
+
+
+def test_rejects_oversized_response_async(server: JWKSServer, clock: FakeClock) -> None:
+    server.send_length = False
+    server.body = b'{"keys": [], "padding": "' + b"x" * 5000 + b'"}'
+    client = AsyncJWKSClient(server.url, clock=clock, max_response_size=4096)
+    with pytest.raises(JWKSError, match="max_response_size"):
+        asyncio.run(client.get_key_set())
+
+
+def test_rejects_a_server_that_never_answers(server: JWKSServer, clock: FakeClock) -> None:
+    server.hold = threading.Event()
+    client = JWKSClient(server.url, clock=clock, timeout=0.2)
+    with pytest.raises(JWKSError, match="timeout"):
+        client.get_key_set()
+
+
+def test_rejects_slow_drip_body_past_the_timeout(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A, KEY_B)  # ~60 chunks of 8 bytes, 50 ms apart: 3 s to send
+    server.drip_interval = 0.05
+    client = JWKSClient(server.url, clock=clock, timeout=0.5)
+    with pytest.raises(JWKSError, match="timeout"):
+        client.get_key_set()
+
+
+def test_rejects_slow_drip_body_past_the_timeout_async(
+    server: JWKSServer, clock: FakeClock
+) -> None:
+    server.publish(KEY_A, KEY_B)
+    server.drip_interval = 0.05
+    client = AsyncJWKSClient(server.url, clock=clock, timeout=0.5)
+    with pytest.raises(JWKSError, match="timeout"):
+        asyncio.run(client.get_key_set())
+
+
+def test_connection_refused_is_a_jwks_error(clock: FakeClock) -> None:
+    probe = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    port = probe.server_address[1]
+    probe.server_close()  # nothing listens on this port now
+    client = JWKSClient(f"http://127.0.0.1:{port}/jwks.json", clock=clock)
+    with pytest.raises(JWKSError, match="could not connect"):
+        client.get_key_set()
+
+
+def test_fetches_over_https_with_a_trusted_certificate(tmp_path: Path, clock: FakeClock) -> None:
+    context, cert_path = self_signed_tls(tmp_path)
+    with running(JWKSServer(tls=context)) as tls_server:
+        tls_server.publish(KEY_A)
+        trusting = httpx.Client(verify=ssl.create_default_context(cafile=str(cert_path)))
+        with trusting:
+            client = JWKSClient(tls_server.url, clock=clock, http_client=trusting)
+            assert client.get_key("key-a").kid == "key-a"
+
+        async def fetch_async() -> str | None:
+            trust = ssl.create_default_context(cafile=str(cert_path))
+            async with httpx.AsyncClient(verify=trust) as http:
+                async_client = AsyncJWKSClient(tls_server.url, clock=clock, http_client=http)
+                return (await async_client.get_key("key-a")).kid
+
+        assert asyncio.run(fetch_async()) == "key-a"
+
+
+def test_rejects_untrusted_tls_certificate(tmp_path: Path, clock: FakeClock) -> None:
+    context, _ = self_signed_tls(tmp_path)
+    with running(JWKSServer(tls=context)) as tls_server:
+        tls_server.publish(KEY_A)
+        client = JWKSClient(tls_server.url, clock=clock)
+        with pytest.raises(JWKSError, match="TLS certificate is not trusted"):
+            client.get_key_set()
+
+
+# -- URL policy -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://issuer.example/jwks.json",
+        "/jwks.json",
+        "https:///jwks.json",
+        "http://issuer.example/jwks.json",
+        "http://10.0.0.1/jwks.json",
+        "https://issuer.example:99999/jwks.json",
+    ],
+)
+def test_rejects_url_that_is_not_https(url: str) -> None:
+    with pytest.raises(JWKSError):
+        JWKSClient(url)
+    with pytest.raises(JWKSError):
+        AsyncJWKSClient(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://issuer.example/.well-known/jwks.json",
+        "http://127.0.0.1:8000/jwks.json",
+        "http://127.5.6.7/jwks.json",
+        "http://localhost/jwks.json",
+        "http://[::1]:8080/jwks.json",
+    ],
+)
+def test_accepts_https_and_loopback_http(url: str) -> None:
+    assert JWKSClient(url).url == url
+
+
+def test_plain_http_needs_the_explicit_flag() -> None:
+    client = JWKSClient("http://issuer.internal/jwks.json", allow_http=True)
+    assert client.url == "http://issuer.internal/jwks.json"
+    with pytest.raises(JWKSError, match="allow_http"):
+        JWKSClient("http://issuer.internal/jwks.json")
+    with pytest.raises(JWKSError, match="file://"):
+        JWKSClient("file:///etc/passwd", allow_http=True)
+
+
+def test_rejects_inconsistent_cache_bounds() -> None:
+    with pytest.raises(JWKSError, match="min_lifetime"):
+        JWKSClient("https://issuer.example/jwks", min_cache_lifetime=100, max_cache_lifetime=10)
+    with pytest.raises(JWKSError, match="timeout"):
+        JWKSClient("https://issuer.example/jwks", timeout=0)
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"", "JWKS document"),
+        (b"[]", "must be a JSON object"),
+        (b'{"keys": {}}', "'keys' array"),
+        (b'{"nokeys": []}', "'keys' array"),
+        (b'{"keys": [1]}', "member 0 is not a JSON object"),
+        (b'{"keys": [{"kid": "x"}]}', "member 0 has no string 'kty'"),
+        (b'{"keys": [{"kty": "EC", "crv": "P-256", "x": "AA"}]}', "member 0"),
+        (b'{"keys": [], "keys": []}', "duplicate"),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_malformed_jwks_document_names_the_problem(body: bytes, problem: str) -> None:
+    with pytest.raises(JWKSError, match=problem):
+        parse_jwks(body)
+
+
+def test_rejects_duplicate_kids() -> None:
+    document = {"keys": [KEY_A.public_key().to_dict(), KEY_A.public_key().to_dict()]}
+    with pytest.raises(JWKSError, match="share the kid"):
+        parse_jwks(json.dumps(document).encode())
+
+
+def test_rejects_jwks_that_publishes_private_or_symmetric_keys() -> None:
+    for secret in (KEY_A.to_dict(private=True), {"kty": "oct", "k": "c2VjcmV0LXNlY3JldA"}):
+        with pytest.raises(JWKSError, match="private or symmetric"):
+            parse_jwks(json.dumps({"keys": [secret]}).encode())
+
+
+def test_skips_members_with_an_unknown_kty() -> None:
+    document = {
+        "keys": [
+            {"kty": "PQC-FUTURE", "kid": "future", "pub": "AAAA"},
+            KEY_A.public_key().to_dict(),
+        ]
+    }
+    key_set, skipped = parse_jwks(json.dumps(document).encode())
+    assert skipped == 1
+    assert [key.kid for key in key_set] == ["key-a"]
+
+
+def test_malformed_document_from_the_server_is_reported(
+    server: JWKSServer, clock: FakeClock
+) -> None:
+    server.body = b'{"keys": [{"kty": "RSA", "n": "AQAB"}]}'
+    client = JWKSClient(server.url, clock=clock)
+    with pytest.raises(JWKSError, match=r"member 0: .*'e'"):
+        client.get_key_set()
+
+
+# -- async ----------------------------------------------------------------------------------
+
+
+def test_async_client_verifies_through_verify_async(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A)
+    client = AsyncJWKSClient(server.url, clock=clock)
+    verifier = jwtkit.Verifier(client, algorithms=["ES256"])
+
+    async def main() -> None:
+        assert (await verifier.verify_async(token_for(KEY_A)))["sub"] == "alice"
+        server.publish(KEY_A, KEY_B)
+        with pytest.raises(KeyNotFoundError):
+            await verifier.verify_async(token_for(KEY_B))  # inside the cooldown
+        clock.advance(30)
+        assert (await verifier.verify_async(token_for(KEY_B)))["sub"] == "alice"
+
+    asyncio.run(main())
+    assert server.count() == 2
+
+
+def test_async_client_stale_if_error_and_cooldown(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A)
+    client = AsyncJWKSClient(server.url, clock=clock, stale_if_error=100)
+
+    async def main() -> None:
+        await client.get_key_set()
+        server.status = 500
+        clock.advance(300)
+        for index in range(100):
+            assert "key-a" in await client.get_key_set()
+            with pytest.raises(KeyNotFoundError):
+                await client.get_key(f"random-{index}")
+        assert client.last_error is not None
+        clock.advance(100)
+        with pytest.raises(JWKSError):
+            await client.get_key_set()
+
+    asyncio.run(main())
+    assert server.count() == 3
+
+
+def test_async_client_works_across_event_loops(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A)
+    server.headers = {}  # no Cache-Control: the client's default lifetime applies
+    client = AsyncJWKSClient(server.url, clock=clock, cache_lifetime=60)
+    for _ in range(3):
+        assert (asyncio.run(client.get_key("key-a"))).kid == "key-a"
+        clock.advance(60)
+    assert server.count() == 3
+
+
+def test_sync_verify_with_async_client_points_to_verify_async() -> None:
+    verifier = jwtkit.Verifier(AsyncJWKSClient("https://issuer.example/jwks"), algorithms=["ES256"])
+    with pytest.raises(jwtkit.InvalidKeyError, match="verify_async"):
+        verifier.verify(token_for(KEY_A))
+
+
+def test_importing_jwtkit_does_not_import_the_clients() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, jwtkit; assert 'jwtkit.jwks' not in sys.modules; "
+        "assert 'httpx' not in sys.modules; jwtkit.JWKSClient; "
+        "assert 'jwtkit.jwks' in sys.modules; assert 'httpx' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_decode_accepts_a_jwks_client_as_the_key(server: JWKSServer, clock: FakeClock) -> None:
+    server.publish(KEY_A, KEY_B)
+    client = JWKSClient(server.url, clock=clock)
+    assert jwtkit.decode(token_for(KEY_B), client, algorithms=["ES256"])["sub"] == "alice"
+    assert server.count() == 1
+
+
+def test_keys_in_motion_example_runs() -> None:
+    import subprocess
+    import sys
+
+    example = Path(__file__).parents[1] / "examples" / "keys_in_motion.py"
+    result = subprocess.run(
+        [sys.executable, str(example)], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.splitlines() == [
+        "verified: alice",
+        "verified: bob",
+        "old token still verifies: alice",
+        "JWKS requests so far: 1",
+        "verified async: bob",
+        "same current key after restart: True",
+    ]
+
+
+# -- docs/jwks.md runs as written, against a local stand-in for https://issuer.example ---------
+
+DOC = Path(__file__).parents[1] / "docs" / "jwks.md"
+_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+_PRINTED = re.compile(r"^\s*print\(.*\)\s+# (.+)$", re.MULTILINE)
+DOC_JWKS_URL = "https://issuer.example/.well-known/jwks.json"
+
+
+def test_jwks_doc_examples_run_and_print_what_they_say(server: JWKSServer) -> None:
+    issuer_key = jwtkit.Key.generate("ES256", kid="issuer-key-1")
+    server.publish(issuer_key)
+    token = jwtkit.encode(
+        {"iss": "https://issuer.example", "aud": "https://api.example", "sub": "alice"},
+        issuer_key,
+    )
+    blocks = _BLOCK.findall(DOC.read_text(encoding="utf-8"))
+    assert len(blocks) >= 4
+    namespace: dict[str, object] = {"__name__": "jwks_doc", "token": token}
+    for number, block in enumerate(blocks, start=1):
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            code = block.replace(DOC_JWKS_URL, server.url)
+            exec(compile(code, f"jwks.md block {number}", "exec"), namespace)
+        assert output.getvalue().splitlines() == _PRINTED.findall(block), f"block {number}"
+
+
+def test_log_lines_do_not_carry_url_credentials(
+    server: JWKSServer, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.status = 500
+    url = server.url.replace("http://", "http://user:hunter2@") + "?token=s3cret"
+    client = JWKSClient(url, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="jwtkit.jwks"), pytest.raises(JWKSError):
+        client.get_key_set()
+    assert f"127.0.0.1:{server.port}/jwks.json" in caplog.text
+    assert "hunter2" not in caplog.text and "s3cret" not in caplog.text
+    assert "hunter2" not in str(client.last_error)
