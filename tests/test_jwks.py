@@ -737,3 +737,17 @@ def test_log_lines_do_not_carry_url_credentials(
     assert f"127.0.0.1:{server.port}/jwks.json" in caplog.text
     assert "hunter2" not in caplog.text and "s3cret" not in caplog.text
     assert "hunter2" not in str(client.last_error)
+
+
+def test_refresh_fetches_now_even_while_the_cache_is_fresh(
+    server: JWKSServer, clock: FakeClock
+) -> None:
+    old, new = jwtkit.Key.generate("ES256"), jwtkit.Key.generate("ES256")
+    server.publish(old)
+    client = JWKSClient(server.url, clock=clock)
+    assert [key.kid for key in client.get_key_set()] == [old.kid]
+    server.publish(old, new)
+    assert [key.kid for key in client.get_key_set()] == [old.kid]  # fresh: from the cache
+    assert server.count() == 1
+    assert [key.kid for key in client.refresh()] == [old.kid, new.kid]
+    assert server.count() == 2

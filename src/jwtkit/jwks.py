@@ -175,6 +175,17 @@ class JWKSClient(_JWKSClientBase):
         self._refresh_if_needed(kid)
         return self._cache.answer_key(self._clock(), kid)
 
+    def refresh(self) -> KeySet:
+        """Fetch the JWKS now, whatever the cache lifetime says (an operator's "rotate now").
+
+        Raises :class:`jwtkit.JWKSError` if this fetch fails; the cache keeps its last good set.
+        """
+        with self._lock:
+            self._fetch()
+        if self.last_error is not None:
+            raise self.last_error
+        return self._cache.answer_key_set(self._clock())
+
     def _refresh_if_needed(self, kid: str | None) -> None:
         plan: FetchPlan = self._cache.plan(self._clock(), kid)
         if plan.fetch:
@@ -285,6 +296,14 @@ class AsyncJWKSClient(_JWKSClientBase):
             }
             self._locks[id(loop)] = entry
         return entry[1]
+
+    async def refresh(self) -> KeySet:
+        """Fetch the JWKS now, whatever the cache lifetime says; see :meth:`JWKSClient.refresh`."""
+        async with self._lock():
+            await self._fetch()
+        if self.last_error is not None:
+            raise self.last_error
+        return self._cache.answer_key_set(self._clock())
 
     async def _refresh_if_needed(self, kid: str | None) -> None:
         plan = self._cache.plan(self._clock(), kid)

@@ -90,12 +90,7 @@ class PyJWKClient:
     def _key_set(self, refresh: bool) -> KeySet:
         client = self._client
         try:
-            if refresh:
-                with client._lock:
-                    client._fetch()
-                if client.last_error is not None:
-                    raise client.last_error
-            return client.get_key_set()
+            return client.refresh() if refresh else client.get_key_set()
         except JWKSError as error:
             raise _client_error(error) from None
 
