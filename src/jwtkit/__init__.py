@@ -31,6 +31,8 @@ from .errors import (
     JWKSError,
     JWTKitError,
     KeyNotFoundError,
+    KeyRingConflictError,
+    KeyRingError,
     MissingRequiredClaimError,
     UnsupportedAlgorithmError,
 )
@@ -86,6 +88,8 @@ __all__ = [
     "Key",
     "KeyNotFoundError",
     "KeyRing",
+    "KeyRingConflictError",
+    "KeyRingError",
     "KeySet",
     "MissingRequiredClaimError",
     "OKPKey",

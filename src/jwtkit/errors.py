@@ -33,6 +33,8 @@ __all__ = [
     "JWKSError",
     "JWTKitError",
     "KeyNotFoundError",
+    "KeyRingConflictError",
+    "KeyRingError",
     "MissingRequiredClaimError",
     "UnsupportedAlgorithmError",
 ]
@@ -63,6 +65,14 @@ class UnsupportedAlgorithmError(JWTKitError):
 
 class JWKSError(JWTKitError):
     """A JWKS document could not be fetched or parsed."""
+
+
+class KeyRingError(JWTKitError):
+    """The key ring's state could not be loaded, decrypted, validated or saved."""
+
+
+class KeyRingConflictError(KeyRingError):
+    """Another writer changed the stored ring first (the compare-and-swap lost)."""
 
 
 # -- tokens ----------------------------------------------------------------------------------

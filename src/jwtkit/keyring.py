@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ._codec import json_dumps, json_loads_object
-from .errors import InvalidKeyError, JWTKitError
+from .errors import InvalidKeyError, JWTKitError, KeyRingConflictError, KeyRingError
 from .jwa import get_signature_algorithm
 from .jwk import Key, OctKey
 
@@ -56,14 +56,6 @@ NEXT = "next"
 CURRENT = "current"
 RETIRED = "retired"
 _STATES = (NEXT, CURRENT, RETIRED)
-
-
-class KeyRingError(JWTKitError):
-    """The key ring's state could not be loaded, decrypted, validated or saved."""
-
-
-class KeyRingConflictError(KeyRingError):
-    """Another writer changed the stored ring first (the compare-and-swap lost)."""
 
 
 @dataclass(frozen=True)
