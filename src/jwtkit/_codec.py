@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import binascii
 import json
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from .errors import DecodeError
@@ -39,7 +41,9 @@ _SPARE_BITS = (0, 0, 0x0F, 0x03)
 # binascii directly: the base64 module's wrappers cost more than the encoding of a token.
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
-_a2b_base64 = binascii.a2b_base64
+_FROM_URLSAFE_ONLY = bytes.maketrans(b"-_+/=", b"+/!!!")
+_STRICT_A2B = sys.version_info >= (3, 11)  # binascii.a2b_base64(..., strict_mode=True)
+_a2b_base64: Callable[..., bytes] = binascii.a2b_base64  # strict_mode= exists from 3.11
 _b2a_base64 = binascii.b2a_base64
 
 
@@ -58,12 +62,25 @@ def b64url_decode(data: str | bytes, what: str = "value") -> bytes:
             data = data.encode("ascii")
         except UnicodeEncodeError:
             raise DecodeError(f"Invalid base64url in {what}: non-ASCII character") from None
+    remainder = len(data) & 3
+    if (
+        _STRICT_A2B
+        and remainder != 1
+        and not (remainder and _VALUE.get(data[-1], 0) & _SPARE_BITS[remainder])
+    ):
+        # One pass: '+', '/' and '=' become '!', which strict decoding refuses along with
+        # every other character outside the alphabet. The checks below explain a refusal.
+        try:
+            return _a2b_base64(
+                data.translate(_FROM_URLSAFE_ONLY) + _PADDING[remainder], strict_mode=True
+            )
+        except binascii.Error:
+            pass
     if data.translate(None, _ALPHABET):
         raise DecodeError(
             f"Invalid base64url in {what}: only A-Z a-z 0-9 - _ are allowed "
             "(no padding, whitespace, '+' or '/')"
         )
-    remainder = len(data) & 3
     if remainder:
         if remainder == 1:
             raise DecodeError(f"Invalid base64url in {what}: impossible length")
@@ -117,7 +134,7 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _DECODER = json.JSONDecoder(
     object_pairs_hook=_object_without_duplicates, parse_constant=_reject_constant
 )
-_scan_once = _DECODER.scan_once
+_scan_once: Any = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def _nesting_depth(text: str) -> int:
@@ -145,7 +162,7 @@ def _nesting_depth(text: str) -> int:
 def json_loads(data: str | bytes, what: str = "JSON") -> Any:
     """Parse strict JSON: UTF-8, no duplicate names, no NaN/Infinity, bounded nesting."""
     try:
-        text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
+        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
     except UnicodeDecodeError:
         raise DecodeError(f"Invalid {what}: not UTF-8") from None
     # Counting brackets is cheap; only a text that could be too deep gets the exact scan.

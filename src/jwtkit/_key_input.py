@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from collections import OrderedDict
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from .errors import InvalidKeyError
@@ -32,6 +33,16 @@ _PUBLIC_KEY_MARKERS = (
 class _BoundedCache(OrderedDict[Any, Any]):
     """A small LRU: parsed keys are few, but callers could pass unbounded distinct inputs."""
 
+    def recall(self, cache_key: Any) -> Any:
+        """The cached value (now the most recently used) or None."""
+        value = self.get(cache_key)
+        if value is not None:
+            try:  # noqa: SIM105 - a context manager would cost more than the lookup
+                self.move_to_end(cache_key)
+            except KeyError:  # another thread evicted it meanwhile; the value is still good
+                pass
+        return value
+
     def remember(self, cache_key: Any, value: Any) -> Any:
         self[cache_key] = value
         if len(self) > _CACHE_SIZE:
@@ -39,7 +50,6 @@ class _BoundedCache(OrderedDict[Any, Any]):
         return value
 
 
-_text_keys = _BoundedCache()
 _dict_keys: _BoundedCache = _BoundedCache()
 _object_keys: _BoundedCache = _BoundedCache()
 
@@ -61,30 +71,26 @@ def looks_like_public_key(data: bytes) -> bool:
     return False
 
 
+# A thread-safe LRU in C (refusals raise, so they are never cached).
+@lru_cache(maxsize=_CACHE_SIZE)
 def _text_key(data: str | bytes, for_hmac: bool) -> Key:
-    cache_key = (data, for_hmac)
-    key = _text_keys.get(cache_key)
-    if key is None:
-        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-        if for_hmac:
-            if looks_like_public_key(raw):
-                raise InvalidKeyError(
-                    "The key is a public key (PEM, SSH, X.509 or JWK) and must not be used "
-                    "as an HMAC secret"
-                )
-            if not raw:
-                raise InvalidKeyError("An HMAC secret must not be empty")
-            key = OctKey(raw)
-        else:
-            key = Key.import_key(raw)
-        _text_keys.remember(cache_key, key)
-    return key
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if for_hmac:
+        if looks_like_public_key(raw):
+            raise InvalidKeyError(
+                "The key is a public key (PEM, SSH, X.509 or JWK) and must not be used "
+                "as an HMAC secret"
+            )
+        if not raw:
+            raise InvalidKeyError("An HMAC secret must not be empty")
+        return OctKey(raw)
+    return Key.import_key(raw)
 
 
 def _dict_key(jwk: Mapping[str, Any]) -> Key | KeySet:
     # Dicts are not hashable; cache by identity and confirm with equality (cheap next to
     # parsing) so a dict mutated in place is re-parsed rather than served stale.
-    entry = _dict_keys.get(id(jwk))
+    entry = _dict_keys.recall(id(jwk))
     if entry is not None and entry[0] == jwk:
         cached: Key | KeySet = entry[1]
         return cached
@@ -95,7 +101,12 @@ def _dict_key(jwk: Mapping[str, Any]) -> Key | KeySet:
 
 def resolve_key(key_input: Any, for_hmac: bool) -> Key | KeySet | Any:
     """A :class:`Key`, :class:`KeySet` or key source for ``key_input``; parsing is cached."""
-    if isinstance(key_input, Key | KeySet):
+    kind = type(key_input)
+    if kind is str or kind is bytes:  # the common inputs first, by exact type: cheapest
+        return _text_key(key_input, for_hmac)
+    if kind is dict:
+        return _dict_key(key_input)
+    if isinstance(key_input, (Key, KeySet)):  # a tuple: an inline union is built per call
         return key_input
     if isinstance(key_input, str | bytes | bytearray):
         return _text_key(
@@ -107,7 +118,7 @@ def resolve_key(key_input: Any, for_hmac: bool) -> Key | KeySet | Any:
         return key_input  # a JWKS client: asked per token, it caches on its own
     if key_input is None:
         raise InvalidKeyError("A key is required")
-    cached = _object_keys.get(id(key_input))
+    cached = _object_keys.recall(id(key_input))
     if cached is not None and cached[0] is key_input:
         resolved: Key = cached[1]
         return resolved

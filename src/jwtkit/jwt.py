@@ -14,13 +14,26 @@ import time
 from calendar import timegm
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from . import _compact
 from ._claims import ClaimRules, timestamp
-from ._codec import b64url_decode, b64url_encode, json_dumps, json_loads_object
+from ._codec import (
+    MAX_TOKEN_SIZE,
+    b64url_decode,
+    b64url_encode,
+    json_dumps,
+    json_loads_object,
+)
 from ._key_input import resolve_key
-from .errors import DecodeError, InvalidClaimError, InvalidKeyError, InvalidOptionError
+from .errors import (
+    DecodeError,
+    InvalidClaimError,
+    InvalidKeyError,
+    InvalidOptionError,
+    JWTKitError,
+)
 from .jwa import get_signature_algorithm
 from .jwk import Key, KeySet
 
@@ -54,17 +67,23 @@ def _claims_json(claims: Mapping[str, Any], json_encoder: type[json.JSONEncoder]
         raise InvalidClaimError(f"The claims cannot be serialized as JSON: {error}") from None
 
 
-_header_segments: dict[tuple[str, str | None], bytes] = {}
-
-
 def _header_segment(
     algorithm_name: str, kid: str | None, headers: Mapping[str, Any] | None
 ) -> bytes:
     # The common case (no extra headers) reuses one encoded header per (alg, kid).
     if not headers:
-        cached = _header_segments.get((algorithm_name, kid))
-        if cached is not None:
-            return cached
+        return _plain_header_segment(algorithm_name, kid)
+    return _encode_header(algorithm_name, kid, headers)
+
+
+@lru_cache(maxsize=256)
+def _plain_header_segment(algorithm_name: str, kid: str | None) -> bytes:
+    return _encode_header(algorithm_name, kid, None)
+
+
+def _encode_header(
+    algorithm_name: str, kid: str | None, headers: Mapping[str, Any] | None
+) -> bytes:
     header: dict[str, Any] = {"alg": algorithm_name, "typ": "JWT"}
     if kid is not None:
         header["kid"] = kid
@@ -76,10 +95,7 @@ def _header_segment(
     _compact.check_header(header)
     if header.get("b64") is False:
         raise DecodeError("A JWT payload is always base64url encoded; 'b64' cannot be false")
-    segment = b64url_encode(json_dumps(header))
-    if not headers and len(_header_segments) < 256:
-        _header_segments[(algorithm_name, kid)] = segment
-    return segment
+    return b64url_encode(json_dumps(header))
 
 
 def encode(
@@ -119,6 +135,11 @@ def encode(
 
 
 def _split_jwt(token: object) -> list[str]:
+    # The usual token (ASCII text of sane size and three segments) skips the general checks.
+    if type(token) is str and len(token) <= MAX_TOKEN_SIZE and token.isascii():
+        segments = token.split(".")
+        if len(segments) == 3:
+            return segments
     segments = _compact.split_compact(token, "JWT")
     if len(segments) != 3:
         if len(segments) == 5:
@@ -134,9 +155,6 @@ def _now(now: float | datetime | None) -> float:
     return time.time() if now is None else timestamp(now)
 
 
-_rules_cache: dict[Any, ClaimRules] = {}
-
-
 def _rules_for(
     audience: Any,
     issuer: Any,
@@ -148,34 +166,50 @@ def _rules_for(
 ) -> ClaimRules:
     # decode() is often called with the same options on every request; build them once.
     try:
-        cache_key: Any = (
-            audience if not isinstance(audience, list) else tuple(audience),
-            issuer if not isinstance(issuer, list) else tuple(issuer),
+        return _cached_rules(audience, issuer, subject, leeway, required, typ, options)  # type: ignore[arg-type]
+    except TypeError as error:
+        if isinstance(error, JWTKitError):
+            raise
+    # An unhashable argument (a list, an options dict): look it up in a hashable form.
+    try:
+        normalised = (
+            tuple(audience) if isinstance(audience, list) else audience,
+            tuple(issuer) if isinstance(issuer, list) else issuer,
             subject,
             leeway,
-            tuple(required),
+            required if isinstance(required, str) else tuple(required),
             typ,
             tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
             if options
             else None,
         )
-        hash(cache_key)
-    except TypeError:
-        cache_key = None
-    rules = _rules_cache.get(cache_key) if cache_key is not None else None
-    if rules is None:
-        rules = ClaimRules(
-            audience=audience,
-            issuer=issuer,
-            subject=subject,
-            leeway=leeway,
-            required=required,
-            typ=typ,
-            options=options,
-        )
-        if cache_key is not None and len(_rules_cache) < 256:
-            _rules_cache[cache_key] = rules
-    return rules
+        return _cached_rules(*normalised)
+    except TypeError as error:
+        if isinstance(error, JWTKitError):
+            raise
+    return _cached_rules.__wrapped__(audience, issuer, subject, leeway, required, typ, options)
+
+
+# typed: True == 1 as a key, but only 1 is a valid leeway.
+@lru_cache(maxsize=256, typed=True)
+def _cached_rules(
+    audience: Any,
+    issuer: Any,
+    subject: str | None,
+    leeway: float | timedelta,
+    required: Iterable[str],
+    typ: str | None,
+    options: Mapping[str, Any] | tuple[tuple[str, Any], ...] | None,
+) -> ClaimRules:
+    return ClaimRules(
+        audience=audience,
+        issuer=issuer,
+        subject=subject,
+        leeway=leeway,
+        required=required,
+        typ=typ,
+        options=dict(options) if isinstance(options, tuple) else options,
+    )
 
 
 def _check_algorithms(algorithms: Collection[str] | None) -> Collection[str]:
@@ -185,6 +219,9 @@ def _check_algorithms(algorithms: Collection[str] | None) -> Collection[str]:
             "the token's header must not choose the algorithm on its own"
         )
     return algorithms
+
+
+_KEY_TYPES = (Key, KeySet)  # a tuple: an inline ``Key | KeySet`` is rebuilt on every call
 
 
 def _verified_parts(
@@ -202,7 +239,7 @@ def _verified_parts(
     if verify_signature:
         algorithm = _compact.choose_algorithm(header, _check_algorithms(algorithms))
         keys = resolve_key(key, for_hmac=algorithm.key_type == "oct")
-        if not isinstance(keys, Key | KeySet):
+        if not isinstance(keys, _KEY_TYPES):
             keys = _keys_from_source(keys, header.get("kid"))
         _compact.verify_with_keys(
             algorithm,
@@ -331,6 +368,10 @@ class Verifier:
         self._source_is_async = False
         self._keys_by_alg: dict[str, Key | KeySet] = {}
         if hasattr(keys, "get_key_set"):
+            if not hasattr(keys, "get_key"):
+                raise InvalidKeyError(
+                    "Unsupported key source: it needs get_key() and get_key_set()"
+                )
             self._source = keys
             self._source_is_async = inspect.iscoroutinefunction(keys.get_key_set)
         else:
@@ -381,8 +422,9 @@ class Verifier:
                 raise InvalidKeyError("No key for this algorithm")  # pragma: no cover
         elif self._source_is_async:
             raise InvalidKeyError("This Verifier uses an async key source: call verify_async")
-        else:
-            keys = _keys_from_source(source, header.get("kid"))
+        else:  # a synchronous source, checked once in __init__
+            kid = header.get("kid")
+            keys = source.get_key_set() if kid is None else source.get_key(kid)
         return self._check(segments, header, keys, now)
 
     async def verify_async(

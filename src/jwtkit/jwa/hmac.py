@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import hmac
 import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.hmac import HMAC
 
 from ._base import SignatureAlgorithm
 
 __all__ = ["HS256", "HS384", "HS512", "HMACAlgorithm"]
+
+
+@lru_cache(maxsize=64)
+def _keyed_hmac(key: bytes, digest: str) -> HMAC:
+    """An HMAC with the key already absorbed: copying it skips the two key-pad hash blocks
+    every message would otherwise pay for. Never updated itself; a bounded LRU per secret."""
+    return HMAC(key, getattr(hashes, digest.upper())())
 
 
 class HMACAlgorithm(SignatureAlgorithm):
@@ -21,10 +32,14 @@ class HMACAlgorithm(SignatureAlgorithm):
         self.min_key_size = size
 
     def sign(self, key: bytes, signing_input: bytes) -> bytes:
-        return hmac.digest(key, signing_input, self.digest)
+        mac = _keyed_hmac(key, self.digest).copy()
+        mac.update(signing_input)
+        return mac.finalize()
 
     def verify(self, key: bytes, signing_input: bytes, signature: bytes) -> bool:
-        return hmac.compare_digest(hmac.digest(key, signing_input, self.digest), signature)
+        mac = _keyed_hmac(key, self.digest).copy()
+        mac.update(signing_input)
+        return hmac.compare_digest(mac.finalize(), signature)
 
     def generate_key(self) -> bytes:
         return os.urandom(self.min_key_size)
