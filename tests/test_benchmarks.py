@@ -1,0 +1,84 @@
+"""The benchmark suite runs and measures what it says it measures (no timing is asserted).
+
+``python -m benchmarks`` checks, before timing anything, that every contender's decode returns
+the token's claims and that every token a contender encodes verifies with jwtkit; these tests
+run that on a tiny budget, so a change in jwtkit or a peer that breaks a row fails here rather
+than on the day the numbers are wanted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import __main__ as bench
+from benchmarks import _contenders, hotpath, memory
+
+TINY = ["--rounds", "1", "--seconds", "0", "--max-seconds", "0", "--batch-ms", "0.05", "--no-write"]
+
+
+@pytest.mark.parametrize("algorithm", _contenders.ALGORITHMS)
+def test_every_contender_of_an_algorithm_round_trips(
+    algorithm: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bench.main(["--rows", f"{algorithm} encode,{algorithm} decode", *TINY]) == 0
+    out = capsys.readouterr().out
+    assert f"{algorithm} encode [object]" in out
+    assert f"{algorithm} decode+claims [jwk]" in out
+    assert f"{algorithm} Verifier.verify [object]" in out
+
+
+def test_jwks_rows_use_the_warm_client_and_send_no_request_while_timing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert bench.main(["--rows", "ES256 jwks", *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "ES256 Verifier.verify (JWKS) [jwks]" in out
+    assert "requests during timing: 0" in out
+
+
+def test_writes_json_and_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    json_path, png_path = tmp_path / "results.json", tmp_path / "chart.png"
+    arguments = ["--rows", "HS256", "--forms", "object", *TINY[:-1]]
+    assert bench.main([*arguments, "--json", str(json_path), "--png", str(png_path)]) == 0
+    capsys.readouterr()
+    document = json.loads(json_path.read_text(encoding="utf-8"))
+    operations = {row["operation"] for row in document["rows"]}
+    assert operations == {"encode", "decode+claims", "Verifier.verify"}
+    assert {"PyJWT", "joserfc", "jwcrypto", "python-jose"} <= set(document["rows"][0]["peers"])
+    assert "jwtkit_vs_floor" in document["rows"][0]["ratios"]
+    assert png_path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_floor_rejects_a_tampered_token() -> None:
+    fixture = _contenders.make_fixture("ES256")
+    decode = _contenders.floor_decode(fixture)
+    header, payload, signature = fixture.token.split(".")
+    tampered = f"{header}.{payload}.{signature[::-1]}"
+    with pytest.raises(Exception):
+        decode(tampered)
+
+
+def test_memory_run_verifies_good_tokens_and_rejects_bad_ones() -> None:
+    result = memory.run(tokens=1_000, algorithm="HS256", sample_every=500)
+    assert result["verified"] == 970
+    assert result["rejected"] == 30
+    assert [sample["tokens"] for sample in result["samples"]] == [0, 500, 1_000]
+
+
+def test_hotpath_times_every_stage_and_profiles(capsys: pytest.CaptureFixture[str]) -> None:
+    names = [name for name, _ in hotpath.stages("ES256", number=5)]
+    assert names[0] == "split the token" and "signature check" in names
+    assert names[-4:] == [
+        "sum of the stages",
+        "Verifier.verify, whole",
+        "floor, whole",
+        "bare signature check",
+    ]
+    assert hotpath.main(["--cprofile", "--calls", "20", "--top", "3"]) == 0
+    assert "total (profiled)" in capsys.readouterr().out
