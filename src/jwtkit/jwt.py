@@ -262,6 +262,32 @@ def _keys_from_source(source: Any, kid: str | None) -> Key | KeySet:
     return keys
 
 
+def _decode(
+    token: object,
+    key: Any,
+    algorithms: Collection[str] | None,
+    audience: str | Iterable[str] | None,
+    issuer: str | Iterable[str] | None,
+    subject: str | None,
+    leeway: float | timedelta,
+    typ: str | None,
+    required: Iterable[str],
+    options: Mapping[str, Any] | None,
+    now: float | datetime | None,
+    allow_weak_keys: bool,
+) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """What ``decode`` and ``decode_complete`` share: verify, then check the claims."""
+    rules = _rules_for(audience, issuer, subject, leeway, required, typ, options)
+    verify_signature = (options or {}).get("verify_signature", True)
+    header, payload, signature = _verified_parts(
+        token, key, algorithms, verify_signature, allow_weak_keys
+    )
+    rules.check_header(header)
+    claims = json_loads_object(payload, "claims")
+    rules.check(claims, _now(now))
+    return header, claims, signature
+
+
 def decode_complete(
     token: str | bytes,
     key: Any = None,
@@ -278,14 +304,10 @@ def decode_complete(
     allow_weak_keys: bool = False,
 ) -> dict[str, Any]:
     """Verify a JWT and return ``{"header": ..., "payload": claims, "signature": bytes}``."""
-    rules = _rules_for(audience, issuer, subject, leeway, required, typ, options)
-    verify_signature = (options or {}).get("verify_signature", True)
-    header, payload, signature = _verified_parts(
-        token, key, algorithms, verify_signature, allow_weak_keys
-    )
-    rules.check_header(header)
-    claims = json_loads_object(payload, "claims")
-    rules.check(claims, _now(now))
+    header, claims, signature = _decode(
+        token, key, algorithms, audience, issuer, subject, leeway, typ, required, options, now,
+        allow_weak_keys,
+    )  # fmt: skip
     return {"header": dict(header), "payload": claims, "signature": signature}
 
 
@@ -310,13 +332,10 @@ def decode(
     comparison is exact. ``leeway`` (seconds or timedelta) widens the time checks; ``now``
     replaces the clock. ``options`` are PyJWT's switches (``verify_exp``, ``require``, ...).
     """
-    rules = _rules_for(audience, issuer, subject, leeway, required, typ, options)
-    verify_signature = (options or {}).get("verify_signature", True)
-    header, payload, _ = _verified_parts(token, key, algorithms, verify_signature, allow_weak_keys)
-    rules.check_header(header)
-    claims = json_loads_object(payload, "claims")
-    rules.check(claims, _now(now))
-    return claims
+    return _decode(
+        token, key, algorithms, audience, issuer, subject, leeway, typ, required, options, now,
+        allow_weak_keys,
+    )[1]  # fmt: skip
 
 
 def get_unverified_header(token: str | bytes) -> dict[str, Any]:
