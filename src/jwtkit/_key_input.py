@@ -18,7 +18,7 @@ from typing import Any
 from .errors import InvalidKeyError
 from .jwk import Key, KeySet, OctKey
 
-__all__ = ["looks_like_public_key", "resolve_key"]
+__all__ = ["looks_like_public_key", "resolve_key", "resolve_key_or_set"]
 
 _CACHE_SIZE = 128
 _PUBLIC_KEY_MARKERS = (
@@ -125,3 +125,16 @@ def resolve_key(key_input: Any, for_hmac: bool) -> Key | KeySet | Any:
     resolved = Key.import_key(key_input)
     _object_keys.remember(id(key_input), (key_input, resolved))
     return resolved
+
+
+def resolve_key_or_set(key_input: Any, for_hmac: bool) -> Key | KeySet:
+    """Like :func:`resolve_key`, but a key source (a JWKS client) is asked for its current
+    set: for callers that need keys now and do not look a ``kid`` up through the source."""
+    resolved = resolve_key(key_input, for_hmac)
+    if isinstance(resolved, Key | KeySet):
+        return resolved
+    get_key_set = getattr(resolved, "get_key_set", None)
+    if get_key_set is None:
+        raise InvalidKeyError("Unsupported key source: it needs get_key_set()")
+    key_set: KeySet = get_key_set()
+    return key_set

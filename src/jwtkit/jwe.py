@@ -18,7 +18,7 @@ from typing import Any
 
 from . import _compact
 from ._codec import MAX_TOKEN_SIZE, b64url_decode, b64url_encode, json_dumps, json_loads_object
-from ._key_input import resolve_key
+from ._key_input import resolve_key, resolve_key_or_set
 from .errors import (
     DecodeError,
     DecryptionError,
@@ -150,17 +150,6 @@ def _choose(
     if enc not in encryptions:
         raise InvalidAlgorithmError("The token's 'enc' is not among the allowed encryptions")
     return get_key_management_algorithm(alg), get_content_encryption_algorithm(enc)
-
-
-def _resolve(key: KeyInput, algorithm: KeyManagementAlgorithm) -> Key | KeySet:
-    resolved = resolve_key(key, for_hmac=algorithm.key_type == "oct")
-    if isinstance(resolved, Key | KeySet):
-        return resolved
-    getter = getattr(resolved, "get_key_set", None)
-    if getter is None:
-        raise InvalidKeyError("Unsupported key source")
-    key_set: KeySet = getter()
-    return key_set
 
 
 def _decryption_keys(
@@ -395,7 +384,9 @@ def decrypt(
     iv = b64url_decode(iv_segment, "iv")
     ciphertext = b64url_decode(ciphertext_segment, "ciphertext")
     tag = b64url_decode(tag_segment, "tag")
-    candidates = _decryption_keys(_resolve(key, algorithm), header, algorithm, encryption)
+    candidates = _decryption_keys(
+        resolve_key_or_set(key, algorithm.key_type == "oct"), header, algorithm, encryption
+    )
     plaintext, used = _open(
         algorithm,
         encryption,
@@ -662,7 +653,9 @@ def decrypt_json(
         try:
             algorithm, encryption = _choose(header, allowed_algorithms, allowed_encryptions)
             compressed = _check_zip(header)
-            candidates = _decryption_keys(_resolve(key, algorithm), header, algorithm, encryption)
+            candidates = _decryption_keys(
+                resolve_key_or_set(key, algorithm.key_type == "oct"), header, algorithm, encryption
+            )
             plaintext, used = _open(
                 algorithm,
                 encryption,

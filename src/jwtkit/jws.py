@@ -12,7 +12,7 @@ from typing import Any
 
 from . import _compact
 from ._codec import MAX_TOKEN_SIZE, b64url_decode, b64url_encode, json_dumps, json_loads_object
-from ._key_input import resolve_key
+from ._key_input import resolve_key, resolve_key_or_set
 from .errors import (
     DecodeError,
     InvalidAlgorithmError,
@@ -22,7 +22,7 @@ from .errors import (
     JWTKitError,
 )
 from .jwa import SignatureAlgorithm, get_signature_algorithm
-from .jwk import Key, KeySet
+from .jwk import Key
 
 __all__ = [
     "VerifiedJWS",
@@ -116,17 +116,6 @@ def sign(
     return b".".join((header_segment, payload_segment, signature)).decode("utf-8")
 
 
-def _as_key_or_set(keys: KeyInput, algorithm: SignatureAlgorithm) -> Key | KeySet:
-    resolved = resolve_key(keys, for_hmac=algorithm.key_type == "oct")
-    if isinstance(resolved, Key | KeySet):
-        return resolved
-    getter = getattr(resolved, "get_key_set", None)
-    if getter is None:
-        raise InvalidKeyError("Unsupported key source")
-    key_set: KeySet = getter()
-    return key_set
-
-
 def verify(
     token: str | bytes,
     key: KeyInput,
@@ -167,7 +156,7 @@ def verify(
             else payload_segment.encode("utf-8")
         )
     signature = b64url_decode(signature_segment, "signature")
-    keys = _as_key_or_set(key, algorithm)
+    keys = resolve_key_or_set(key, for_hmac=algorithm.key_type == "oct")
     candidates = _compact.verification_keys(keys, header, algorithm)
     used = _compact.verify_with_keys(
         algorithm, candidates, signing_input, signature, allow_weak_keys
@@ -355,7 +344,7 @@ def verify_json(
         signature = b64url_decode(signature_member, "signature")
         try:
             algorithm = _compact.choose_algorithm(header, algorithms)
-            keys = _as_key_or_set(key, algorithm)
+            keys = resolve_key_or_set(key, for_hmac=algorithm.key_type == "oct")
             candidates = _compact.verification_keys(keys, header, algorithm)
             used = _compact.verify_with_keys(
                 algorithm,
