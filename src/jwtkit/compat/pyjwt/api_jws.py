@@ -30,7 +30,7 @@ from ...jwk import Key, KeySet
 from .algorithms import BUILT_IN_CLASSES, Algorithm, _JWTKitAlgorithm, get_default_algorithms
 from .api_jwk import PyJWK
 from .types import SigOptions
-from .warnings import InsecureKeyLengthWarning, RemovedInPyjwt3Warning
+from .warnings import InsecureKeyLengthWarning, warn_extra_kwargs
 
 __all__ = [
     "PyJWS",
@@ -221,13 +221,7 @@ class PyJWS:
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Verify ``jwt``; return ``{"payload": bytes, "header": dict, "signature": bytes}``."""
-        if kwargs:
-            warnings.warn(
-                "passing additional kwargs to decode_complete() is deprecated and will be "
-                f"removed in pyjwt version 3. Unsupported kwargs: {tuple(kwargs)}",
-                RemovedInPyjwt3Warning,
-                stacklevel=2,
-            )
+        warn_extra_kwargs("decode_complete", kwargs)
         merged: SigOptions = {**self.options, **(options or {})}
         verify_signature = merged["verify_signature"]
         if verify_signature and not algorithms and not isinstance(key, PyJWK):
@@ -267,13 +261,7 @@ class PyJWS:
         **kwargs: Any,
     ) -> Any:
         """Verify ``jwt`` and return its payload bytes."""
-        if kwargs:
-            warnings.warn(
-                "passing additional kwargs to decode() is deprecated and will be removed in "
-                f"pyjwt version 3. Unsupported kwargs: {tuple(kwargs)}",
-                RemovedInPyjwt3Warning,
-                stacklevel=2,
-            )
+        warn_extra_kwargs("decode", kwargs)
         decoded = self.decode_complete(
             jwt, key, algorithms, options, detached_payload=detached_payload
         )

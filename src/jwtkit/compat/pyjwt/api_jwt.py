@@ -22,7 +22,7 @@ from ...errors import InvalidAudienceError, InvalidClaimError, MissingRequiredCl
 from ...jwt import _rules_for
 from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj
 from .types import FullOptions, Options, SigOptions
-from .warnings import RemovedInPyjwt3Warning
+from .warnings import warn_extra_kwargs
 
 __all__ = ["PyJWT", "decode", "decode_complete", "encode"]
 
@@ -138,13 +138,7 @@ class PyJWT:
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Verify ``jwt``; return ``{"header": ..., "payload": claims, "signature": ...}``."""
-        if kwargs:
-            warnings.warn(
-                "passing additional kwargs to decode_complete() is deprecated and will be "
-                f"removed in pyjwt version 3. Unsupported kwargs: {tuple(kwargs)}",
-                RemovedInPyjwt3Warning,
-                stacklevel=2,
-            )
+        warn_extra_kwargs("decode_complete", kwargs)
         verify_signature = True if options is None else options.get("verify_signature", True)
         if verify is not None and verify != verify_signature:
             warnings.warn(
@@ -192,13 +186,7 @@ class PyJWT:
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Verify the signature and claims of ``jwt``; return the claims."""
-        if kwargs:
-            warnings.warn(
-                "passing additional kwargs to decode() is deprecated and will be removed in "
-                f"pyjwt version 3. Unsupported kwargs: {tuple(kwargs)}",
-                RemovedInPyjwt3Warning,
-                stacklevel=2,
-            )
+        warn_extra_kwargs("decode", kwargs)
         decoded = self.decode_complete(
             jwt,
             key,

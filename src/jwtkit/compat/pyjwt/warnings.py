@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["InsecureKeyLengthWarning", "RemovedInPyjwt3Warning"]
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["InsecureKeyLengthWarning", "RemovedInPyjwt3Warning", "warn_extra_kwargs"]
 
 
 class RemovedInPyjwt3Warning(DeprecationWarning):
@@ -12,3 +16,14 @@ class RemovedInPyjwt3Warning(DeprecationWarning):
 class InsecureKeyLengthWarning(UserWarning):
     """A weak key was accepted for verification because the caller opted out of the
     minimum key length (``options={"enforce_minimum_key_length": False}``)."""
+
+
+def warn_extra_kwargs(function: str, kwargs: Mapping[str, Any]) -> None:
+    """PyJWT 2's deprecation warning for unknown keyword arguments to ``decode*``."""
+    if kwargs:
+        warnings.warn(
+            f"passing additional kwargs to {function}() is deprecated and will be removed in "
+            f"pyjwt version 3. Unsupported kwargs: {tuple(kwargs)}",
+            RemovedInPyjwt3Warning,
+            stacklevel=3,
+        )
