@@ -20,13 +20,6 @@ from ._output import EXIT_INVALID, EXIT_USAGE, CommandError, error_line
 from .keys import keys_app
 from .tokens import token_app
 
-try:  # typer >= 0.20 carries its own copy of click
-    from typer._click.exceptions import ClickException
-except ImportError:  # pragma: no cover - older typer releases depend on click itself
-    from click.exceptions import (  # type: ignore[import-not-found,no-redef,unused-ignore]
-        ClickException,
-    )
-
 __all__ = ["app", "run"]
 
 
@@ -64,9 +57,9 @@ def _run_reporting_errors(invoke: Any) -> int:
         return _report(f"invalid token: {error}", EXIT_INVALID)
     except JWTKitError as error:
         return _report(str(error), EXIT_USAGE)
-    except ClickException as error:
+    except typer.TyperException as error:  # typer's public base of its usage errors
         if type(error).__name__ == "NoArgsIsHelpError":
-            error.show()  # the help text itself
+            error.show()  # type: ignore[attr-defined]  # the help text itself
             return error.exit_code
         context = getattr(error, "ctx", None)
         hint = f" (see '{context.command_path} --help')" if context is not None else ""
