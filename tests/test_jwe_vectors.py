@@ -23,7 +23,7 @@ from jwtkit.jwa.ecdh import ECDH_ES
 from jwtkit.jwa.encryption import get_content_encryption_algorithm
 
 VECTORS = Path(__file__).parent / "vectors"
-COOKBOOK = Path(__file__).parents[2] / "shared" / "vectors" / "jose-cookbook"
+COOKBOOK = VECTORS / "jose-cookbook"
 COOKBOOK_JWE = sorted((COOKBOOK / "jwe").glob("*.json"))
 RFC7516_DOCUMENT = json.loads((VECTORS / "jwe_rfc7516.json").read_text())
 RFC7516 = RFC7516_DOCUMENT["vectors"]

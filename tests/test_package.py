@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import jwtkit
 
@@ -65,3 +66,22 @@ def test_every_error_derives_from_the_root() -> None:
     assert errors
     for error in errors:
         assert issubclass(error, jwtkit.JWTKitError), error
+
+
+def test_tests_read_their_vectors_from_inside_the_repository() -> None:
+    """A clone placed anywhere runs every vector test: no vector list is silently empty and
+    none points outside the repository (they once read ../shared/vectors)."""
+    import test_jwe_vectors
+    import test_jwk
+    import test_jws
+
+    repository = Path(__file__).resolve().parents[1]
+    lists = {
+        "RFC 7520 section 3 keys": (test_jwk.COOKBOOK_KEYS, 6),
+        "RFC 7520 section 4 signatures": (test_jws.COOKBOOK_JWS, 8),
+        "RFC 7520 section 5 encryptions": (test_jwe_vectors.COOKBOOK_JWE, 13),
+    }
+    for name, (paths, count) in lists.items():
+        assert len(paths) == count, name
+        for path in paths:
+            assert path.resolve().is_relative_to(repository), path
