@@ -11,7 +11,6 @@ reported (``last_error`` and the ``jwtkit.jwks`` logger).
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import _http
 from ._codec import json_loads_object
 from .errors import DecodeError, InvalidKeyError, JWKSError, KeyNotFoundError
 from .jwk import Key, KeySet
@@ -41,42 +41,9 @@ _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,10})\"?\s*(?:,|$)", re.
 _NO_CACHE = re.compile(r"(?:^|,)\s*(?:no-cache|no-store)\s*(?:,|=|$)", re.IGNORECASE)
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(url: object, allow_http: bool) -> str:
-    """The JWKS URL if it is one we may fetch: https, or http on loopback or by opt-in.
-
-    ``file://``, ``ftp://`` and the like are refused outright: a JWKS URL that came from
-    configuration must never become a way to read local files.
-    """
-    if not isinstance(url, str):
-        raise JWKSError("The JWKS URL must be a string")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a malformed port
-    except ValueError:
-        raise JWKSError("The JWKS URL is malformed") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("https", "http"):
-        raise JWKSError(
-            f"The JWKS URL must use https, not {scheme + '://' if scheme else 'a relative path'}"
-        )
-    if not host:
-        raise JWKSError("The JWKS URL has no host")
-    if scheme == "http" and not allow_http and not _is_loopback(host):
-        raise JWKSError(
-            "The JWKS URL must use https (plain http is allowed only for loopback addresses, "
-            "or with allow_http=True)"
-        )
-    return url
+    """The JWKS URL if it is one we may fetch: https, or http on loopback or by opt-in."""
+    return _http.check_url(url, allow_http, "JWKS URL", JWKSError)
 
 
 def lifetime_from_cache_control(header: str | None, policy: CachePolicy) -> float:

@@ -10,11 +10,11 @@ refused for HMAC: that is the algorithm-confusion attack of CVE-2017-11424 / CVE
 from __future__ import annotations
 
 import copy
-from collections import OrderedDict
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from ._lru import BoundedLRU
 from .errors import InvalidKeyError
 from .jwk import Key, KeySet, OctKey
 
@@ -30,28 +30,8 @@ _PUBLIC_KEY_MARKERS = (
 )
 
 
-class _BoundedCache(OrderedDict[Any, Any]):
-    """A small LRU: parsed keys are few, but callers could pass unbounded distinct inputs."""
-
-    def recall(self, cache_key: Any) -> Any:
-        """The cached value (now the most recently used) or None."""
-        value = self.get(cache_key)
-        if value is not None:
-            try:  # noqa: SIM105 - a context manager would cost more than the lookup
-                self.move_to_end(cache_key)
-            except KeyError:  # another thread evicted it meanwhile; the value is still good
-                pass
-        return value
-
-    def remember(self, cache_key: Any, value: Any) -> Any:
-        self[cache_key] = value
-        if len(self) > _CACHE_SIZE:
-            self.popitem(last=False)
-        return value
-
-
-_dict_keys: _BoundedCache = _BoundedCache()
-_object_keys: _BoundedCache = _BoundedCache()
+_dict_keys = BoundedLRU(_CACHE_SIZE)
+_object_keys = BoundedLRU(_CACHE_SIZE)
 
 
 def looks_like_public_key(data: bytes) -> bool:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from . import _http
 from ._jwks_cache import (
     DEFAULT_MAX_RESPONSE_SIZE,
     CachePolicy,
@@ -32,34 +33,12 @@ if TYPE_CHECKING:
 __all__ = ["AsyncJWKSClient", "JWKSClient"]
 
 _ACCEPT = "application/jwk-set+json, application/json;q=0.9"
-_Response = tuple[int, dict[str, str], bytes]
 
 
-def _describe(error: BaseException, timeout: float) -> JWKSError:
-    """A JWKSError for an httpx failure, naming what went wrong in words."""
-    import httpx
-
-    if isinstance(error, httpx.TimeoutException | TimeoutError | asyncio.TimeoutError):
-        reason = f"no complete answer within the {timeout:g} s timeout"
-    elif isinstance(error, httpx.ConnectError):
-        text = str(error)
-        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-            reason = "the server's TLS certificate is not trusted"
-        else:
-            reason = "could not connect"
-    elif isinstance(error, httpx.TooManyRedirects):  # pragma: no cover - redirects are off
-        reason = "redirects are not followed"
-    elif isinstance(error, httpx.HTTPError):
-        reason = f"{type(error).__name__} ({error})"
-    else:
-        reason = f"unexpected {type(error).__name__}"
-    return JWKSError(f"Could not fetch the JWKS: {reason}")
-
-
-def _check_declared_size(response: httpx.Response, policy: CachePolicy) -> None:
-    declared = response.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > policy.max_response_size:
-        raise response_too_large(policy)
+def _fetch_error(error: _http.ExchangeError, policy: CachePolicy) -> JWKSError:
+    if isinstance(error, _http.ResponseTooLargeError):
+        return response_too_large(policy)
+    return JWKSError(f"Could not fetch the JWKS: {error.reason}")
 
 
 class _JWKSClientBase:
@@ -203,37 +182,18 @@ class JWKSClient(_JWKSClientBase):
         else:
             cache.record_response(status, headers, body, self._clock())
 
-    def _request(self) -> _Response:
-        import httpx
-
+    def _request(self) -> _http.Response:
         try:
-            if self._http_client is not None:
-                return self._read(self._http_client)
-            with httpx.Client(timeout=self._timeout, follow_redirects=False) as http:
-                return self._read(http)
-        except JWKSError:
-            raise
-        except Exception as error:  # the network edge: whatever httpx raises becomes ours
-            raise _describe(error, self._timeout) from None
-
-    def _read(self, http: httpx.Client) -> _Response:
-        policy = self._cache.policy
-        with http.stream(
-            "GET", self._url, headers=self._headers, follow_redirects=False, timeout=self._timeout
-        ) as response:
-            if response.status_code != 200:
-                return response.status_code, dict(response.headers), b""
-            _check_declared_size(response, policy)
-            # httpx's timeout bounds each read; this bounds the whole body (slow-drip servers).
-            deadline = time.monotonic() + self._timeout
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > policy.max_response_size:
-                    raise response_too_large(policy)
-                if time.monotonic() > deadline:
-                    raise _describe(TimeoutError(), self._timeout)
-            return 200, dict(response.headers), bytes(body)
+            return _http.send(
+                self._http_client,
+                "GET",
+                self._url,
+                headers=self._headers,
+                timeout=self._timeout,
+                max_size=self._cache.policy.max_response_size,
+            )
+        except _http.ExchangeError as error:
+            raise _fetch_error(error, self._cache.policy) from None
 
 
 class AsyncJWKSClient(_JWKSClientBase):
@@ -322,31 +282,15 @@ class AsyncJWKSClient(_JWKSClientBase):
         else:
             cache.record_response(status, headers, body, self._clock())
 
-    async def _request(self) -> _Response:
-        import httpx
-
+    async def _request(self) -> _http.Response:
         try:
-            # wait_for bounds the whole exchange, slow-drip bodies included.
-            if self._http_client is not None:
-                return await asyncio.wait_for(self._read(self._http_client), self._timeout)
-            async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as http:
-                return await asyncio.wait_for(self._read(http), self._timeout)
-        except JWKSError:
-            raise
-        except Exception as error:  # the network edge: whatever httpx raises becomes ours
-            raise _describe(error, self._timeout) from None
-
-    async def _read(self, http: httpx.AsyncClient) -> _Response:
-        policy = self._cache.policy
-        async with http.stream(
-            "GET", self._url, headers=self._headers, follow_redirects=False, timeout=self._timeout
-        ) as response:
-            if response.status_code != 200:
-                return response.status_code, dict(response.headers), b""
-            _check_declared_size(response, policy)
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > policy.max_response_size:
-                    raise response_too_large(policy)
-            return 200, dict(response.headers), bytes(body)
+            return await _http.send_async(
+                self._http_client,
+                "GET",
+                self._url,
+                headers=self._headers,
+                timeout=self._timeout,
+                max_size=self._cache.policy.max_response_size,
+            )
+        except _http.ExchangeError as error:
+            raise _fetch_error(error, self._cache.policy) from None
