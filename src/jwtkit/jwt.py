@@ -27,6 +27,7 @@ from ._codec import (
     json_loads_object,
 )
 from ._key_input import resolve_key
+from ._token_cache import CacheInfo, VerifiedTokenCache
 from .errors import (
     DecodeError,
     InvalidClaimError,
@@ -349,6 +350,11 @@ class Verifier:
     ``keys`` is a :class:`Key`, a :class:`KeySet`, anything ``decode`` accepts as a key, or a
     JWKS client (:class:`jwtkit.JWKSClient` / :class:`jwtkit.AsyncJWKSClient`). ``clock``
     returns the current time in seconds (inject one in tests).
+
+    ``cache_size=N`` keeps up to N verified tokens (least recently used dropped first): a
+    repeated token then skips the signature check, while ``exp``/``nbf``/``iat`` and the
+    key source's current key are checked again on every hit and each caller gets its own
+    copy of the claims (see :mod:`jwtkit._token_cache` and docs/security.md).
     """
 
     def __init__(
@@ -365,6 +371,7 @@ class Verifier:
         options: Mapping[str, Any] | None = None,
         clock: Any = time.time,
         allow_weak_keys: bool = False,
+        cache_size: int = 0,
     ) -> None:
         self._allowed = frozenset(_check_algorithms(algorithms))
         for name in self._allowed:
@@ -382,6 +389,9 @@ class Verifier:
         )
         self._clock = clock
         self._allow_weak_keys = allow_weak_keys
+        if type(cache_size) is not int or cache_size < 0:
+            raise InvalidOptionError("cache_size must be a non-negative number of tokens")
+        self._cache = VerifiedTokenCache(cache_size) if cache_size else None
         # Either a key source asked per token (a JWKS client), or keys resolved now, per alg.
         self._source: Any = None
         self._source_is_async = False
@@ -430,21 +440,37 @@ class Verifier:
         rules.check(claims, self._clock() if now is None else timestamp(now))
         return claims
 
+    def _source_keys(self, kid: Any) -> Key | KeySet:
+        if self._source_is_async:
+            raise InvalidKeyError("This Verifier uses an async key source: call verify_async")
+        source = self._source  # a synchronous source, checked once in __init__
+        keys: Key | KeySet = source.get_key_set() if kid is None else source.get_key(kid)
+        return keys
+
     def verify(self, token: str | bytes, *, now: float | datetime | None = None) -> dict[str, Any]:
         """Verify one token; return its claims or raise a :class:`jwtkit.InvalidTokenError`."""
+        cache = self._cache
+        if cache is not None:
+            now = self._clock() if now is None else timestamp(now)
+            entry = cache.lookup(token, now)
+            # A hit stands only while the source still answers with the key that verified it.
+            if entry is not None and (
+                self._source is None or self._source_keys(entry.kid) is entry.keys
+            ):
+                return cache.serve(entry)
         segments, header = self._parse(token)
-        source = self._source
-        if source is None:
+        if self._source is None:
             keys = self._keys_by_alg.get(header.get("alg"))  # type: ignore[arg-type]
             if keys is None:  # an alg outside the allowed list: let the check say so
                 _compact.choose_algorithm(header, self._allowed)
                 raise InvalidKeyError("No key for this algorithm")  # pragma: no cover
-        elif self._source_is_async:
-            raise InvalidKeyError("This Verifier uses an async key source: call verify_async")
-        else:  # a synchronous source, checked once in __init__
-            kid = header.get("kid")
-            keys = source.get_key_set() if kid is None else source.get_key(kid)
-        return self._check(segments, header, keys, now)
+        else:
+            keys = self._source_keys(header.get("kid"))
+        claims = self._check(segments, header, keys, now)
+        if cache is not None:
+            source_answer = None if self._source is None else keys
+            cache.store(token, claims, self._rules, header.get("kid"), source_answer)
+        return claims
 
     async def verify_async(
         self, token: str | bytes, *, now: float | datetime | None = None
@@ -452,10 +478,27 @@ class Verifier:
         """Like :meth:`verify`; with an async JWKS client, key fetches do not block the loop."""
         if not self._source_is_async:
             return self.verify(token, now=now)
+        source = self._source
+        cache = self._cache
+        if cache is not None:
+            now = self._clock() if now is None else timestamp(now)
+            entry = cache.lookup(token, now)
+            if entry is not None:
+                kid = entry.kid
+                current = await (source.get_key(kid) if kid is not None else source.get_key_set())
+                if current is entry.keys:
+                    return cache.serve(entry)
         segments, header = self._parse(token)
         kid = header.get("kid")
-        source = self._source
         keys: Key | KeySet = await (
             source.get_key(kid) if kid is not None else source.get_key_set()
         )
-        return self._check(segments, header, keys, now)
+        claims = self._check(segments, header, keys, now)
+        if cache is not None:
+            cache.store(token, claims, self._rules, kid, keys)
+        return claims
+
+    def cache_info(self) -> CacheInfo:
+        """Hits, misses and size of the verified-token cache (all zero when it is off)."""
+        cache = self._cache
+        return cache.info() if cache is not None else CacheInfo(0, 0, 0, 0)
