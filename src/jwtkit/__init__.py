@@ -13,6 +13,7 @@ from . import jwe, jws
 from .errors import (
     DecodeError,
     DecryptionError,
+    DiscoveryError,
     ExpiredSignatureError,
     ImmatureSignatureError,
     InsecureKeyError,
@@ -34,6 +35,7 @@ from .errors import (
     KeyRingConflictError,
     KeyRingError,
     MissingRequiredClaimError,
+    RevocationCheckError,
     UnsupportedAlgorithmError,
 )
 from .jwk import AKPKey, ECKey, Key, KeySet, OctKey, OKPKey, RSAKey
@@ -66,6 +68,7 @@ __all__ = [
     "AsyncJWKSClient",
     "DecodeError",
     "DecryptionError",
+    "DiscoveryError",
     "ECKey",
     "ExpiredSignatureError",
     "ImmatureSignatureError",
@@ -95,6 +98,7 @@ __all__ = [
     "OKPKey",
     "OctKey",
     "RSAKey",
+    "RevocationCheckError",
     "UnsupportedAlgorithmError",
     "Verifier",
     "__version__",

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 __all__ = [
     "DecodeError",
     "DecryptionError",
+    "DiscoveryError",
     "ExpiredSignatureError",
     "ImmatureSignatureError",
     "InsecureKeyError",
@@ -36,6 +37,7 @@ __all__ = [
     "KeyRingConflictError",
     "KeyRingError",
     "MissingRequiredClaimError",
+    "RevocationCheckError",
     "UnsupportedAlgorithmError",
 ]
 
@@ -65,6 +67,14 @@ class UnsupportedAlgorithmError(JWTKitError):
 
 class JWKSError(JWTKitError):
     """A JWKS document could not be fetched or parsed."""
+
+
+class DiscoveryError(JWKSError):
+    """An issuer's metadata (RFC 8414 / OpenID discovery) could not be fetched or trusted."""
+
+
+class RevocationCheckError(JWTKitError):
+    """Whether a token is revoked could not be found out (introspection or denylist failed)."""
 
 
 class KeyRingError(JWTKitError):

@@ -9,11 +9,10 @@ first request is sent, so ``import jwtkit`` stays light.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import _http
 from ._jwks_cache import (
@@ -24,6 +23,7 @@ from ._jwks_cache import (
     check_url,
     response_too_large,
 )
+from ._loop_lock import LoopLock
 from .errors import JWKSError
 from .jwk import Key, KeySet
 
@@ -232,8 +232,7 @@ class AsyncJWKSClient(_JWKSClientBase):
             clock=clock,
         )
         self._http_client = http_client
-        # asyncio locks belong to one event loop; keep one per loop the client is used in.
-        self._locks: dict[int, tuple[Any, asyncio.Lock]] = {}
+        self._loop_lock = LoopLock()
 
     async def get_key_set(self) -> KeySet:
         """The issuer's current key set (fetched or refreshed when needed)."""
@@ -246,20 +245,9 @@ class AsyncJWKSClient(_JWKSClientBase):
         await self._refresh_if_needed(kid)
         return self._cache.answer_key(self._clock(), kid)
 
-    def _lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        entry = self._locks.get(id(loop))
-        if entry is None or entry[0] is not loop:
-            entry = (loop, asyncio.Lock())
-            self._locks = {
-                key: value for key, value in self._locks.items() if not value[0].is_closed()
-            }
-            self._locks[id(loop)] = entry
-        return entry[1]
-
     async def refresh(self) -> KeySet:
         """Fetch the JWKS now, whatever the cache lifetime says; see :meth:`JWKSClient.refresh`."""
-        async with self._lock():
+        async with self._loop_lock.lock():
             await self._fetch()
         if self.last_error is not None:
             raise self.last_error
@@ -268,7 +256,7 @@ class AsyncJWKSClient(_JWKSClientBase):
     async def _refresh_if_needed(self, kid: str | None) -> None:
         plan = self._cache.plan(self._clock(), kid)
         if plan.fetch:
-            async with self._lock():  # single flight: the other tasks wait, then reuse it
+            async with self._loop_lock.lock():  # single flight: the other tasks wait, then reuse it
                 if self._cache.needs_fetch(plan):
                     await self._fetch()
 
