@@ -29,7 +29,7 @@ __all__ = ["ExchangeError", "Response", "ResponseTooLargeError", "check_url", "s
 Response = tuple[int, dict[str, str], bytes]
 
 
-class ExchangeError(Exception):
+class ExchangeError(JWTKitError):
     """An HTTP exchange failed; ``reason`` says why, without URL credentials or bodies."""
 
     def __init__(self, reason: str) -> None:
