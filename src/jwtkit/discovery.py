@@ -12,6 +12,7 @@ callers wait for one discovery instead of each starting their own.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -26,7 +27,7 @@ from ._discovery import (
     check_issuer,
     exchange_failure,
 )
-from ._loop_lock import LoopLock
+from ._loop_local import LoopLocal
 from .errors import DiscoveryError
 from .jwk import Key, KeySet
 from .jwks import AsyncJWKSClient, JWKSClient
@@ -207,14 +208,14 @@ class AsyncIssuerJWKSClient(_IssuerClientBase):
             jwks_options={"http_client": http_client, **jwks_options},
         )
         self._http_client = http_client
-        self._loop_lock = LoopLock()
+        self._loop_lock = LoopLocal(asyncio.Lock)
         self._client = AsyncJWKSClient(jwks_url, **self._jwks_options) if jwks_url else None
 
     async def metadata(self) -> IssuerMetadata:
         """The issuer's metadata, discovered on first use."""
         state = self._state
         if state.should_fetch(self._clock()):
-            async with self._loop_lock.lock():  # single flight: the others wait for it
+            async with self._loop_lock.get():  # single flight: the others wait for it
                 if state.should_fetch(self._clock()):
                     await self._discover()
         return state.answer()

@@ -9,6 +9,7 @@ first request is sent, so ``import jwtkit`` stays light.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +24,7 @@ from ._jwks_cache import (
     check_url,
     response_too_large,
 )
-from ._loop_lock import LoopLock
+from ._loop_local import LoopLocal
 from .errors import JWKSError
 from .jwk import Key, KeySet
 
@@ -232,7 +233,7 @@ class AsyncJWKSClient(_JWKSClientBase):
             clock=clock,
         )
         self._http_client = http_client
-        self._loop_lock = LoopLock()
+        self._loop_lock = LoopLocal(asyncio.Lock)
 
     async def get_key_set(self) -> KeySet:
         """The issuer's current key set (fetched or refreshed when needed)."""
@@ -247,7 +248,7 @@ class AsyncJWKSClient(_JWKSClientBase):
 
     async def refresh(self) -> KeySet:
         """Fetch the JWKS now, whatever the cache lifetime says; see :meth:`JWKSClient.refresh`."""
-        async with self._loop_lock.lock():
+        async with self._loop_lock.get():
             await self._fetch()
         if self.last_error is not None:
             raise self.last_error
@@ -256,7 +257,7 @@ class AsyncJWKSClient(_JWKSClientBase):
     async def _refresh_if_needed(self, kid: str | None) -> None:
         plan = self._cache.plan(self._clock(), kid)
         if plan.fetch:
-            async with self._loop_lock.lock():  # single flight: the other tasks wait, then reuse it
+            async with self._loop_lock.get():  # single flight: the other tasks wait, then reuse it
                 if self._cache.needs_fetch(plan):
                     await self._fetch()
 
