@@ -91,6 +91,34 @@ def test_allow_weak_keys_never_lets_a_weak_key_sign() -> None:
             key._material_for(algorithm, "sign", allow_weak=True)
 
 
+def test_weak_signing_needs_the_insecure_flag_and_only_signs() -> None:
+    # The PyJWT drop-in's enforce_minimum_key_length=False is the one caller of this flag.
+    for key, alg in ((WEAK_RSA, "RS256"), (OctKey.import_key(SHORT_SECRET), "HS256")):
+        algorithm = SIGNATURE_ALGORITHMS[alg]
+        material = key._material_for(algorithm, "sign", insecure_sign_with_weak_key=True)
+        assert algorithm.sign(material, b"legacy")
+        # The flag does not leak into later calls through the material cache ...
+        with pytest.raises(InsecureKeyError):
+            key._material_for(algorithm, "sign")
+        # ... and it does not relax verifying, which has its own opt-in.
+        with pytest.raises(InsecureKeyError):
+            key._material_for(algorithm, "verify", insecure_sign_with_weak_key=True)
+
+
+def test_default_stays_strict_on_every_signing_path() -> None:
+    import jwtkit.compat.pyjwt as compat
+
+    for key, alg in ((WEAK_RSA, "RS256"), (SHORT_SECRET, "HS256")):
+        with pytest.raises(InsecureKeyError):
+            jwtkit.encode({"sub": "x"}, key, alg)
+        with pytest.raises(InsecureKeyError):
+            jwtkit.jws.sign(b"p", key if isinstance(key, Key) else OctKey(key), alg)
+        with pytest.raises(InsecureKeyError):
+            compat.encode({"sub": "x"}, key if isinstance(key, bytes) else WEAK_RSA_OBJECT, alg)
+        with pytest.raises(InsecureKeyError):
+            compat.PyJWS().encode(b"p", key if isinstance(key, bytes) else WEAK_RSA_OBJECT, alg)
+
+
 def test_rejects_signing_with_hmac_secret_shorter_than_the_hash() -> None:
     with pytest.raises(InsecureKeyError, match=r"secrets\.token_bytes"):
         jwtkit.encode({"sub": "x"}, SHORT_SECRET, "HS256")

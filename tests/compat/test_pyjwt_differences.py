@@ -52,49 +52,41 @@ def weak_rsa() -> rsa.RSAPrivateKey:
 # -- weak keys -------------------------------------------------------------------------------
 
 
-def test_rejects_short_hmac_secret_for_signing() -> None:
+def test_rejects_short_hmac_secret_by_default() -> None:
     with pytest.warns(pyjwt.InsecureKeyLengthWarning):
-        pyjwt.encode({"a": 1}, "secret", algorithm="HS256")
+        token = pyjwt.encode({"a": 1}, "secret", algorithm="HS256")
+    with pytest.warns(pyjwt.InsecureKeyLengthWarning):
+        assert pyjwt.decode(token, "secret", algorithms=["HS256"]) == {"a": 1}
     with pytest.raises(compat.InvalidKeyError, match="at least 32 bytes"):
         compat.encode({"a": 1}, "secret", algorithm="HS256")
     with pytest.raises(compat.InvalidKeyError):
-        compat.encode(
-            {"a": 1}, "secret", algorithm="HS256", headers=None
-        )  # the option does not unlock signing
-    with pytest.raises(compat.InvalidKeyError):
-        compat.PyJWT(options={"enforce_minimum_key_length": False}).encode({"a": 1}, "secret")
-
-
-def test_rejects_short_hmac_secret_for_verifying_unless_opted_out() -> None:
-    token = quietly(lambda: pyjwt.encode({"a": 1}, "secret", algorithm="HS256"))
-    with pytest.warns(pyjwt.InsecureKeyLengthWarning):
-        assert pyjwt.decode(token, "secret", algorithms=["HS256"]) == {"a": 1}
+        compat.PyJWS().encode(b"{}", "secret", algorithm="HS256")
     with pytest.raises(compat.InvalidKeyError):
         compat.decode(token, "secret", algorithms=["HS256"])
-    with pytest.warns(compat.InsecureKeyLengthWarning):
-        claims = compat.decode(
-            token,
-            "secret",
-            algorithms=["HS256"],
-            options={"enforce_minimum_key_length": False},
-        )
-    assert claims == {"a": 1}
+    assert compat.PyJWT().options["enforce_minimum_key_length"] is True
 
 
-def test_rejects_rsa_key_under_2048_bits(weak_rsa: rsa.RSAPrivateKey) -> None:
+def test_rejects_rsa_key_under_2048_bits_by_default(weak_rsa: rsa.RSAPrivateKey) -> None:
     with pytest.warns(pyjwt.InsecureKeyLengthWarning):
         token = pyjwt.encode({"a": 1}, weak_rsa, algorithm="RS256")
     with pytest.raises(compat.InvalidKeyError, match="2048"):
         compat.encode({"a": 1}, weak_rsa, algorithm="RS256")
     with pytest.raises(compat.InvalidKeyError):
         compat.decode(token, weak_rsa.public_key(), algorithms=["RS256"])
-    with pytest.warns(compat.InsecureKeyLengthWarning):
+
+
+@pytest.mark.parametrize("value", [None, 0, "", "false", []])
+def test_only_literal_false_relaxes_the_minimum_key_length(value: Any) -> None:
+    # PyJWT reads the option for truth; the drop-in weakens a check only when told False.
+    with pytest.raises(compat.InvalidKeyError):
+        compat.PyJWT(options={"enforce_minimum_key_length": value}).encode({"a": 1}, "secret")
+    token = quietly(lambda: pyjwt.encode({"a": 1}, "secret", algorithm="HS256"))
+    with pytest.raises(compat.InvalidKeyError):
         compat.decode(
-            token,
-            weak_rsa.public_key(),
-            algorithms=["RS256"],
-            options={"enforce_minimum_key_length": False},
+            token, "secret", algorithms=["HS256"], options={"enforce_minimum_key_length": value}
         )
+    with pytest.raises(jwtkit.InvalidOptionError):
+        compat.configure(enforce_minimum_key_length=value)
 
 
 # -- wire format -----------------------------------------------------------------------------

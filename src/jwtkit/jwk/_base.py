@@ -94,7 +94,7 @@ class Key:
         self._extra: dict[str, Any] = {
             name: value for name, value in (extra or {}).items() if name not in PRIVATE_MEMBERS
         }
-        self._allowed: dict[tuple[str, str, bool], Any] = {}
+        self._allowed: dict[tuple[str, str, bool, bool], Any] = {}
         if self._alg is not None:
             self._check_alg_binding(self._alg)
 
@@ -287,21 +287,33 @@ class Key:
         if self._key_ops is not None and operation not in self._key_ops:
             raise error(f"Key's key_ops do not allow {operation!r}")
 
-    def _material_for(self, algorithm: Any, operation: str, allow_weak: bool = False) -> Any:
+    def _material_for(
+        self,
+        algorithm: Any,
+        operation: str,
+        allow_weak: bool = False,
+        *,
+        insecure_sign_with_weak_key: bool = False,
+    ) -> Any:
         """The material to ``operation`` ("sign", "verify", ...) with ``algorithm``, after
         checking type, curve, ``alg``, ``use``, ``key_ops`` and strength. Cached.
 
         When a token chose the algorithm (verify, decrypt, unwrapKey) a mismatch is the
         token's fault and raises :class:`InvalidAlgorithmError`; when the caller chose it
-        (sign, encrypt), :class:`InvalidKeyError`.
+        (sign, encrypt), :class:`InvalidKeyError`. ``allow_weak`` relaxes the strength check
+        for verify and decrypt only; signing with a weak key takes its own loudly named
+        flag, used only by the PyJWT drop-in's ``enforce_minimum_key_length: False``.
         """
-        cache_key = (algorithm.name, operation, allow_weak)
+        cache_key = (algorithm.name, operation, allow_weak, insecure_sign_with_weak_key)
         material = self._allowed.get(cache_key)
         if material is None:
             error = InvalidAlgorithmError if operation in _TOKEN_DRIVEN else InvalidKeyError
             self._check_use(algorithm, operation, error)
             self._check_fits(algorithm, error)
-            self._check_strength(algorithm, allow_weak and operation in ("verify", "decrypt"))
+            weak_accepted = (allow_weak and operation in ("verify", "decrypt")) or (
+                insecure_sign_with_weak_key and operation == "sign"
+            )
+            self._check_strength(algorithm, weak_accepted)
             material = self._operation_material(operation)
             self._allowed[cache_key] = material
         return material

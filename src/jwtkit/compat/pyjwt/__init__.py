@@ -7,6 +7,7 @@ behaviours are not reproduced. Every difference is listed in docs/migrating-from
 
 from __future__ import annotations
 
+from ._settings import configure
 from .api_jwk import PyJWK, PyJWKSet
 from .api_jws import (
     PyJWS,
@@ -69,6 +70,7 @@ __all__ = [
     "PyJWS",
     "PyJWT",
     "PyJWTError",
+    "configure",
     "decode",
     "decode_complete",
     "encode",

@@ -241,7 +241,8 @@ class HMACAlgorithm(_JWTKitAlgorithm):
         if len(key) < minimum:
             return (
                 f"The HMAC key is {len(key)} bytes long, which is below the minimum "
-                f"recommended length of {minimum} bytes (RFC 7518 §3.2)."
+                f"recommended length of {minimum} bytes for {self.hash_alg().name.upper()}. "
+                "See RFC 7518 Section 3.2."
             )
         return None
 
@@ -279,7 +280,7 @@ class RSAAlgorithm(_JWTKitAlgorithm):
         if key.key_size < self._MIN_KEY_SIZE:
             return (
                 f"The RSA key is {key.key_size} bits long, which is below the minimum "
-                f"recommended size of {self._MIN_KEY_SIZE} bits."
+                f"recommended size of {self._MIN_KEY_SIZE} bits. See NIST SP 800-131A."
             )
         return None
 

@@ -27,8 +27,9 @@ from ...errors import (
 )
 from ...jwa import SignatureAlgorithm
 from ...jwk import Key, KeySet
+from . import _settings
 from .algorithms import BUILT_IN_CLASSES, Algorithm, _JWTKitAlgorithm, get_default_algorithms
-from .api_jwk import PyJWK
+from .api_jwk import PyJWK, _key_value
 from .types import SigOptions
 from .warnings import InsecureKeyLengthWarning, warn_extra_kwargs
 
@@ -72,8 +73,12 @@ class PyJWS:
 
     @staticmethod
     def _get_default_options() -> SigOptions:
-        # Unlike PyJWT (False: warn), weak keys are refused unless the caller opts out.
-        return {"verify_signature": True, "enforce_minimum_key_length": True}
+        # Unlike PyJWT (False: warn), weak keys are refused unless the caller opts out,
+        # here or process-wide with configure(enforce_minimum_key_length=False).
+        return {
+            "verify_signature": True,
+            "enforce_minimum_key_length": _settings.enforce_minimum_key_length(),
+        }
 
     # -- the algorithm table -----------------------------------------------------------------
 
@@ -187,8 +192,7 @@ class PyJWS:
         signature_algorithm = self._jwtkit_algorithm(algorithm_name)
         if signature_algorithm is not None:
             signing_key = self._signing_key(key, signature_algorithm)
-            # jwtkit never signs with a weak key, whatever enforce_minimum_key_length says.
-            material = signing_key._material_for(signature_algorithm, "sign")
+            material = self._signing_material(alg_obj, signing_key, signature_algorithm)
             signature = signature_algorithm.sign(material, signing_input)
         else:
             prepared = alg_obj.prepare_key(key.key if isinstance(key, PyJWK) else key)
@@ -199,6 +203,17 @@ class PyJWS:
         return b".".join((header_segment, payload_segment, b64url_encode(signature))).decode(
             "utf-8"
         )
+
+    def _signing_material(self, alg_obj: Algorithm, key: Key, algorithm: SignatureAlgorithm) -> Any:
+        """The key's signing material; a weak key only when the caller switched
+        ``enforce_minimum_key_length`` off, and then with PyJWT's warning."""
+        try:
+            return key._material_for(algorithm, "sign")
+        except InsecureKeyError:
+            if not _settings.is_relaxed(self.options):
+                raise
+        _warn_weak_key(alg_obj, key, stacklevel=4)
+        return key._material_for(algorithm, "sign", insecure_sign_with_weak_key=True)
 
     @staticmethod
     def _signing_key(key: Any, algorithm: SignatureAlgorithm) -> Key:
@@ -328,10 +343,11 @@ class PyJWS:
         try:
             try:
                 _compact.verify_with_keys(algorithm, candidates, signing_input, signature)
-            except InsecureKeyError as error:
-                if options.get("enforce_minimum_key_length", True):
+            except InsecureKeyError:
+                if not _settings.is_relaxed(options):
                     raise
-                warnings.warn(str(error), InsecureKeyLengthWarning, stacklevel=4)
+                for candidate in candidates:
+                    _warn_weak_key(alg_obj, candidate, stacklevel=5)
                 _compact.verify_with_keys(
                     algorithm, candidates, signing_input, signature, allow_weak_keys=True
                 )
@@ -344,7 +360,7 @@ class PyJWS:
     def _check_key_length(alg_obj: Algorithm, prepared: Any, options: SigOptions) -> None:
         message = alg_obj.check_key_length(prepared)
         if message:
-            if options.get("enforce_minimum_key_length", True):
+            if not _settings.is_relaxed(options):
                 raise InvalidKeyError(message)
             warnings.warn(message, InsecureKeyLengthWarning, stacklevel=4)
 
@@ -366,6 +382,13 @@ class PyJWS:
             raise InvalidTokenError("Key ID header parameter must be a string")
         if not encoding:
             _compact.check_header(headers)
+
+
+def _warn_weak_key(alg_obj: Algorithm, key: Key, stacklevel: int) -> None:
+    """PyJWT's ``InsecureKeyLengthWarning``, with PyJWT's text, for a key that is too weak."""
+    message = alg_obj.check_key_length(_key_value(key))
+    if message:
+        warnings.warn(message, InsecureKeyLengthWarning, stacklevel=stacklevel)
 
 
 _jws_global_obj = PyJWS()

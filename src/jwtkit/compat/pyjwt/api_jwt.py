@@ -20,6 +20,7 @@ from ..._claims import DEFAULT_OPTIONS
 from ..._codec import json_loads_object
 from ...errors import InvalidAudienceError, InvalidClaimError, MissingRequiredClaimError
 from ...jwt import _rules_for
+from . import _settings
 from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj
 from .types import FullOptions, Options, SigOptions
 from .warnings import warn_extra_kwargs
@@ -60,8 +61,9 @@ class PyJWT:
             "verify_jti": True,
             "require": [],
             "strict_aud": False,
-            # Unlike PyJWT (False: warn), weak keys are refused unless the caller opts out.
-            "enforce_minimum_key_length": True,
+            # Unlike PyJWT (False: warn), weak keys are refused unless the caller opts out,
+            # here or process-wide with configure(enforce_minimum_key_length=False).
+            "enforce_minimum_key_length": _settings.enforce_minimum_key_length(),
         }
 
     def _get_sig_options(self) -> SigOptions:
