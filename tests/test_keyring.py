@@ -461,3 +461,103 @@ def test_keyring_doc_examples_run_and_print_what_they_say(
         with contextlib.redirect_stdout(output):
             exec(compile(block, f"keyring.md block {number}", "exec"), namespace)
         assert output.getvalue().splitlines() == _PRINTED.findall(block), f"block {number}"
+
+
+# -- rollback, algorithm change, and the async twin -------------------------------------------
+
+
+def test_ring_refuses_a_store_that_went_back_to_an_older_revision(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    path = tmp_path / "ring.json"
+    ring = make_ring(JSONFileKeyStore(path, master_key=MASTER_KEY), clock)
+    ring.signing_key()
+    backup = path.read_bytes()  # revision 1
+    kids_at_backup = sorted(published_kids(ring))
+    ring.rotate()
+    leaked = ring.rotate()  # revision 3; this key leaks and is removed
+    ring.rotate()
+    ring.remove(leaked.kid)  # type: ignore[arg-type]
+    path.write_bytes(backup)  # somebody writes the old file back under the running ring
+    clock.advance(61)  # the next read is a reload
+    with pytest.raises(KeyRingError, match="went back from revision 5 to 1"):
+        ring.jwks()
+    # A deliberate restore is explicit, and then the older state is served.
+    ring.accept_restored_state()
+    assert sorted(published_kids(ring)) == kids_at_backup
+
+
+def test_changing_the_algorithm_rotates_to_a_key_of_the_new_one(clock: FakeClock) -> None:
+    store = MemoryKeyStore()
+    old = make_ring(store, clock, alg="ES256").signing_key()
+    ring = make_ring(store, clock, alg="RS256")
+    new = ring.signing_key()
+    assert new.alg == "RS256" and new.kid != old.kid
+    by_kid = {record.kid: record for record in ring.records()}
+    assert by_kid[old.kid].state == RETIRED  # type: ignore[index]
+    next_record = next(record for record in ring.records() if record.state == NEXT)
+    assert next_record.key.alg == "RS256"  # the ES256 next key is never promoted
+    assert old.kid in published_kids(ring)  # still verifies what it signed
+
+
+class AsyncMemoryStore:
+    """An async store over a MemoryKeyStore that counts its loads."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryKeyStore()
+        self.loads = 0
+
+    async def load(self) -> KeyRingState | None:
+        self.loads += 1
+        return self.inner.load()
+
+    async def save(self, state: KeyRingState, expected_revision: int | None) -> None:
+        self.inner.save(state, expected_revision)
+
+
+def test_async_ring_follows_the_same_life_cycle(clock: FakeClock) -> None:
+    import asyncio
+
+    from jwtkit.keyring import AsyncKeyRing
+
+    async def scenario() -> None:
+        store = AsyncMemoryStore()
+        ring = AsyncKeyRing(
+            store, clock=clock, rotate_every=timedelta(days=30), max_token_lifetime=3600
+        )
+        first = await ring.signing_key()
+        loads = store.loads
+        for _ in range(100):
+            assert (await ring.signing_key()).kid == first.kid
+        assert store.loads == loads  # signing answers from memory between reloads
+        second = await ring.rotate()
+        assert second.kid != first.kid
+        kids = [member["kid"] for member in (await ring.jwks())["keys"]]
+        assert first.kid in kids and second.kid in kids
+        # A sync ring on the same state sees the same thing.
+        sync_ring = make_ring(store.inner, clock)
+        assert sync_ring.signing_key().kid == second.kid
+        clock.advance(31 * DAY)  # rotation by age, through the async shell
+        third = await ring.signing_key()
+        assert third.kid not in (first.kid, second.kid)
+
+    asyncio.run(scenario())
+
+
+def test_async_ring_refuses_a_rollback_too(clock: FakeClock) -> None:
+    import asyncio
+
+    from jwtkit.keyring import AsyncKeyRing
+
+    async def scenario() -> None:
+        store = AsyncMemoryStore()
+        ring = AsyncKeyRing(store, clock=clock, reload_every=60)
+        await ring.signing_key()
+        old_state = store.inner.load()
+        await ring.rotate()
+        store.inner._state = old_state  # the store is rolled back behind the ring's back
+        clock.advance(61)
+        with pytest.raises(KeyRingError, match="went back"):
+            await ring.signing_key()
+
+    asyncio.run(scenario())

@@ -10,13 +10,21 @@ expired, then it is removed and its private half is gone. ``ring.jwks()`` is the
 The ring keeps its state behind a two-method :class:`KeyRingStore`; each change is one
 compare-and-swap ``save`` of the whole state, so two processes cannot rotate twice and a
 crash mid-rotation leaves either the old state or the new one, never a ring without its
-current key. :class:`JSONFileKeyStore` is the single-host store: one JSON file, private keys
-encrypted with JWE (``dir``/``A256GCM`` under a 32-byte master key, or
-``PBES2-HS512+A256KW`` under a passphrase), written atomically (write, fsync, rename).
+current key. A ring also refuses a stored state older than one it has already seen: a backup
+written back under a running ring would otherwise bring a removed (perhaps leaked) key back.
+
+The life-cycle rules live in one I/O-free :class:`KeyRingPolicy`; :class:`KeyRing` (a sync
+:class:`KeyRingStore`) and :class:`AsyncKeyRing` (an :class:`AsyncKeyRingStore`, such as the
+server's database store) are thin shells around it that differ only in how they load and save.
+:class:`KeyRingSealer` turns a state into bytes with every key encrypted under JWE
+(``dir``/``A256GCM`` under a 32-byte master key, or ``PBES2-HS512+A256KW`` under a
+passphrase) and back; :class:`JSONFileKeyStore`, the single-host store, writes those bytes to
+one file atomically (write, fsync, rename).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import tempfile
@@ -42,11 +50,15 @@ __all__ = [
     "CURRENT",
     "NEXT",
     "RETIRED",
+    "AsyncKeyRing",
+    "AsyncKeyRingStore",
     "JSONFileKeyStore",
     "KeyRecord",
     "KeyRing",
     "KeyRingConflictError",
     "KeyRingError",
+    "KeyRingPolicy",
+    "KeyRingSealer",
     "KeyRingState",
     "KeyRingStore",
     "MemoryKeyStore",
@@ -128,6 +140,16 @@ class KeyRingStore(Protocol):
         :class:`KeyRingConflictError`."""
 
 
+class AsyncKeyRingStore(Protocol):
+    """The async twin of :class:`KeyRingStore`, for stores behind network I/O (a database)."""
+
+    async def load(self) -> KeyRingState | None:
+        """The stored state, or None if nothing has been stored yet."""
+
+    async def save(self, state: KeyRingState, expected_revision: int | None) -> None:
+        """As :meth:`KeyRingStore.save`."""
+
+
 class MemoryKeyStore:
     """A store in process memory: for tests, and for a ring that may die with its process."""
 
@@ -197,29 +219,21 @@ def _record_from_json(member: object, index: int) -> KeyRecord:
     )
 
 
-class JSONFileKeyStore:
-    """The ring in one JSON file, its keys encrypted at rest with JWE; for a single host.
+class KeyRingSealer:
+    """Turns a ring state into bytes with every key encrypted, and back; shared by the stores.
 
     Give exactly one of ``master_key`` (32 random bytes or an :class:`OctKey` of them:
     ``dir`` + ``A256GCM``) or ``passphrase`` (``PBES2-HS512+A256KW`` + ``A256GCM``; each
-    load of a changed file derives the key again, which is slow on purpose). The file holds
+    opening derives the key again, which is slow on purpose). The bytes hold
     ``{"format", "version", "revision", "ring": <compact JWE>}``; everything about the keys,
     not only their private halves, is inside the JWE, so it cannot be altered unnoticed.
-    Writes go to a temporary file in the same directory, are fsynced, then renamed over the
-    old file; an advisory lock (POSIX) makes the compare-and-swap safe across processes.
     """
 
     def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        master_key: bytes | OctKey | None = None,
-        passphrase: str | bytes | None = None,
+        self, *, master_key: bytes | OctKey | None = None, passphrase: str | bytes | None = None
     ) -> None:
         if (master_key is None) == (passphrase is None):
             raise KeyRingError("Give exactly one of master_key or passphrase")
-        self._path = Path(path)
-        self._lock_path = self._path.with_name(self._path.name + ".lock")
         if master_key is not None:
             key = master_key if isinstance(master_key, OctKey) else OctKey(bytes(master_key))
             if len(key.to_dict(private=True)["k"]) != 43:  # base64url of 32 bytes
@@ -233,41 +247,9 @@ class JSONFileKeyStore:
                 raise KeyRingError("The passphrase must be at least 8 characters long")
             self._key = OctKey(bytes(secret))
             self._algorithm = _PASSPHRASE_ALGORITHM
-        # Decrypting is costly (PBES2 above all): reuse the last state while the file's bytes
-        # are the same (a few KiB to compare; file times are too coarse to trust).
-        self._cached: tuple[bytes, KeyRingState] | None = None
-        self._thread_lock = threading.Lock()
 
-    @property
-    def path(self) -> Path:
-        return self._path
-
-    # -- protocol ----------------------------------------------------------------------------
-
-    def load(self) -> KeyRingState | None:
-        with self._thread_lock:
-            data = self._read_bytes()
-            if data is None:
-                return None
-            if self._cached is not None and self._cached[0] == data:
-                return self._cached[1]
-            state = self._decode(self._parse_document(data))
-            self._cached = (data, state)
-            return state
-
-    def save(self, state: KeyRingState, expected_revision: int | None) -> None:
-        check_ring_state(state)
-        with self._thread_lock, self._file_lock():
-            stored = self._stored_revision()
-            if stored != expected_revision:
-                raise KeyRingConflictError("The key ring file was changed by another writer")
-            data = self._encode(state)
-            self._write_atomically(data)
-            self._cached = (data, state)
-
-    # -- encoding ----------------------------------------------------------------------------
-
-    def _encode(self, state: KeyRingState) -> bytes:
+    def seal(self, state: KeyRingState) -> bytes:
+        """The state as one JSON document (ending in a newline), its keys encrypted."""
         from . import jwe
 
         inner = json_dumps(
@@ -294,18 +276,20 @@ class JSONFileKeyStore:
         }
         return json_dumps(document) + b"\n"
 
-    def _decode(self, document: dict[str, Any]) -> KeyRingState:
+    def open(self, data: bytes) -> KeyRingState:
+        """The state that :meth:`seal` made; a wrong key or altered bytes raise KeyRingError."""
         from . import jwe
 
+        document = self.parse(data)
         token = document.get("ring")
         if not isinstance(token, str):
-            raise KeyRingError("Invalid key ring file: 'ring' must be a compact JWE")
+            raise KeyRingError("Invalid key ring: 'ring' must be a compact JWE")
         try:
             decrypted = jwe.decrypt(token, self._key, [self._algorithm], [_CONTENT_ENCRYPTION])
         except JWTKitError:
             raise KeyRingError(
-                "Could not decrypt the key ring file: wrong master key or passphrase, "
-                "or the file was altered"
+                "Could not decrypt the key ring: wrong master key or passphrase, "
+                "or the stored ring was altered"
             ) from None
         try:
             inner = json_loads_object(decrypted.plaintext, "key ring")
@@ -313,12 +297,78 @@ class JSONFileKeyStore:
             raise KeyRingError(str(error)) from None
         revision = inner.get("revision")
         if revision != document.get("revision") or type(revision) is not int:
-            raise KeyRingError("Invalid key ring file: the revision does not match its contents")
+            raise KeyRingError("Invalid key ring: the revision does not match its contents")
         members = inner.get("keys")
         if type(members) is not list:
-            raise KeyRingError("Invalid key ring file: 'keys' must be an array")
+            raise KeyRingError("Invalid key ring: 'keys' must be an array")
         records = tuple(_record_from_json(member, index) for index, member in enumerate(members))
         return check_ring_state(KeyRingState(revision, records))
+
+    @staticmethod
+    def parse(data: bytes) -> dict[str, Any]:
+        """The outer document, unopened (its ``revision`` is readable without the key)."""
+        try:
+            document = json_loads_object(data, "key ring")
+        except JWTKitError as error:
+            raise KeyRingError(str(error)) from None
+        if document.get("format") != _FORMAT or document.get("version") != _FORMAT_VERSION:
+            raise KeyRingError(f"Invalid key ring: not a {_FORMAT} version {_FORMAT_VERSION} file")
+        revision = document.get("revision")
+        if type(revision) is not int:
+            raise KeyRingError("Invalid key ring: 'revision' must be an integer")
+        return document
+
+
+class JSONFileKeyStore:
+    """The ring in one JSON file, its keys encrypted at rest with JWE; for a single host.
+
+    ``master_key`` / ``passphrase`` are as for :class:`KeyRingSealer`. Writes go to a
+    temporary file in the same directory, are fsynced, then renamed over the old file; an
+    advisory lock (POSIX) makes the compare-and-swap safe across processes.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        master_key: bytes | OctKey | None = None,
+        passphrase: str | bytes | None = None,
+    ) -> None:
+        self._sealer = KeyRingSealer(master_key=master_key, passphrase=passphrase)
+        self._path = Path(path)
+        self._lock_path = self._path.with_name(self._path.name + ".lock")
+        # Decrypting is costly (PBES2 above all): reuse the last state while the file's bytes
+        # are the same (a few KiB to compare; file times are too coarse to trust).
+        self._cached: tuple[bytes, KeyRingState] | None = None
+        self._thread_lock = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    # -- protocol ----------------------------------------------------------------------------
+
+    def load(self) -> KeyRingState | None:
+        with self._thread_lock:
+            data = self._read_bytes()
+            if data is None:
+                return None
+            if self._cached is not None and self._cached[0] == data:
+                return self._cached[1]
+            state = self._sealer.open(data)
+            self._cached = (data, state)
+            return state
+
+    def save(self, state: KeyRingState, expected_revision: int | None) -> None:
+        check_ring_state(state)
+        with self._thread_lock, self._file_lock():
+            data = self._read_bytes()
+            stored = None if data is None else self._sealer.parse(data)["revision"]
+            if stored != expected_revision:
+                raise KeyRingConflictError("The key ring file was changed by another writer")
+            data = self._sealer.seal(state)
+            self._write_atomically(data)
+            self._cached = (data, state)
 
     # -- the file ----------------------------------------------------------------------------
 
@@ -329,26 +379,6 @@ class JSONFileKeyStore:
             return None
         except OSError as error:
             raise KeyRingError(f"Could not read the key ring file: {error.strerror}") from None
-
-    def _parse_document(self, data: bytes) -> dict[str, Any]:
-        try:
-            document = json_loads_object(data, "key ring file")
-        except JWTKitError as error:
-            raise KeyRingError(str(error)) from None
-        if document.get("format") != _FORMAT or document.get("version") != _FORMAT_VERSION:
-            raise KeyRingError(
-                f"Invalid key ring file: not a {_FORMAT} version {_FORMAT_VERSION} file"
-            )
-        return document
-
-    def _stored_revision(self) -> int | None:
-        data = self._read_bytes()
-        if data is None:
-            return None
-        revision = self._parse_document(data).get("revision")
-        if type(revision) is not int:
-            raise KeyRingError("Invalid key ring file: 'revision' must be an integer")
-        return revision
 
     @contextlib.contextmanager
     def _file_lock(self) -> Iterator[None]:
@@ -391,7 +421,7 @@ class JSONFileKeyStore:
                     os.unlink(temporary)
 
 
-# -- the ring ---------------------------------------------------------------------------------
+# -- the life-cycle rules ---------------------------------------------------------------------
 
 
 def _seconds(value: float | timedelta, name: str) -> float:
@@ -401,11 +431,201 @@ def _seconds(value: float | timedelta, name: str) -> float:
     return float(seconds)
 
 
+#: A change to the ring: the state it applies to and the time, to the state it becomes.
+Transform = Callable[[KeyRingState, float], KeyRingState]
+
+_CHANGE_ATTEMPTS = 5
+
+
+class KeyRingPolicy:
+    """What a ring does, with no I/O: creation, rotation, retirement, removal, publication.
+
+    Every method takes the state and the time and returns a state; the shells
+    (:class:`KeyRing`, :class:`AsyncKeyRing`) load, apply one of these and compare-and-swap.
+    See :class:`KeyRing` for the parameters.
+    """
+
+    def __init__(
+        self,
+        *,
+        alg: str = "ES256",
+        rotate_every: float | timedelta | None = timedelta(days=30),
+        max_token_lifetime: float | timedelta = timedelta(days=1),
+        leeway: float | timedelta = 60,
+        reload_every: float | timedelta = 60,
+    ) -> None:
+        algorithm = get_signature_algorithm(alg)
+        if algorithm.key_type == "oct":
+            raise KeyRingError(
+                f"A KeyRing publishes its keys, so it needs an asymmetric algorithm, not {alg}"
+            )
+        self.alg = alg
+        self.rotate_every = None if rotate_every is None else _seconds(rotate_every, "rotate_every")
+        if self.rotate_every == 0:
+            raise KeyRingError("rotate_every must be positive (or None)")
+        self.reload_every = _seconds(reload_every, "reload_every")
+        self.retire_for = (
+            _seconds(max_token_lifetime, "max_token_lifetime")
+            + self.reload_every
+            + _seconds(leeway, "leeway")
+        )
+
+    def new_record(self, state: str, now: float) -> KeyRecord:
+        generated = Key.generate(self.alg)
+        key = Key.from_dict({**generated.to_dict(private=True), "use": "sig"})
+        activated_at = now if state == CURRENT else None
+        return KeyRecord(key=key, state=state, created_at=now, activated_at=activated_at)
+
+    def initial(self, now: float) -> KeyRingState:
+        return KeyRingState(0, (self.new_record(CURRENT, now), self.new_record(NEXT, now)))
+
+    def rotated(self, state: KeyRingState, now: float) -> KeyRingState:
+        records: list[KeyRecord] = []
+        promoted = False
+        for record in state.records:
+            if record.state == CURRENT:
+                record = replace(
+                    record, state=RETIRED, retired_at=now, remove_after=now + self.retire_for
+                )
+            elif record.state == NEXT and record.key.alg == self.alg:
+                record = replace(record, state=CURRENT, activated_at=now)
+                promoted = True
+            elif record.state == NEXT:
+                continue  # made for another algorithm: never published as a signer
+            records.append(record)
+        if not promoted:
+            records.append(self.new_record(CURRENT, now))
+        records.append(self.new_record(NEXT, now))
+        return KeyRingState(state.revision, tuple(records))
+
+    def without(self, kid: str) -> Transform:
+        """The change that drops a next or retired key now (for a key that has leaked)."""
+
+        def drop(state: KeyRingState, now: float) -> KeyRingState:
+            found = [record for record in state.records if record.kid == kid]
+            if not found:
+                raise KeyRingError("No key in the ring has this kid")
+            if found[0].state == CURRENT:
+                raise KeyRingError("The current key cannot be removed: rotate() first")
+            kept = tuple(record for record in state.records if record.kid != kid)
+            if found[0].state == NEXT:
+                kept += (self.new_record(NEXT, now),)
+            return KeyRingState(state.revision, kept)
+
+        return drop
+
+    def rotation_due(self, state: KeyRingState, now: float) -> bool:
+        if state.current.key.alg != self.alg:
+            return True  # the configured algorithm changed: its first key takes over now
+        activated_at = state.current.activated_at
+        return (
+            self.rotate_every is not None
+            and now >= (activated_at if activated_at is not None else 0.0) + self.rotate_every
+        )
+
+    def expired(self, record: KeyRecord, now: float) -> bool:
+        return (
+            record.state == RETIRED
+            and record.remove_after is not None
+            and (now >= record.remove_after)
+        )
+
+    def needs_maintenance(self, state: KeyRingState, now: float) -> bool:
+        upcoming = state.next
+        return (
+            self.rotation_due(state, now)
+            or upcoming is None
+            or upcoming.key.alg != self.alg
+            or any(self.expired(record, now) for record in state.records)
+        )
+
+    def maintenance(self, state: KeyRingState, now: float) -> KeyRingState:
+        """The state with due rotations and removals applied (``state`` itself if none)."""
+        if not self.needs_maintenance(state, now):
+            return state
+        if self.rotation_due(state, now):
+            state = self.rotated(state, now)
+        kept = tuple(
+            record
+            for record in state.records
+            if not self.expired(record, now)
+            and not (record.state == NEXT and record.key.alg != self.alg)
+        )
+        if not any(record.state == NEXT for record in kept):
+            kept += (self.new_record(NEXT, now),)
+        return KeyRingState(state.revision, kept)
+
+    def jwks(self, state: KeyRingState) -> dict[str, Any]:
+        order = {CURRENT: 0, NEXT: 1, RETIRED: 2}
+        records = sorted(state.records, key=lambda record: order[record.state])
+        return {"keys": [record.key.public_key().to_dict() for record in records]}
+
+    def step(
+        self, stored: KeyRingState | None, transform: Transform, now: float
+    ) -> KeyRingState | None:
+        """The state to save for ``transform`` on ``stored`` (None: nothing to save)."""
+        if stored is not None:
+            check_ring_state(stored)
+        changed = transform(stored, now) if stored is not None else self.initial(now)
+        if stored is not None and changed is stored:
+            return None
+        return replace(changed, revision=stored.revision + 1 if stored is not None else 1)
+
+
+class _RingMemory:
+    """What a shell remembers between calls: the last state, when it was read, and the
+    highest revision ever seen (a store that goes back below it is refused)."""
+
+    def __init__(self, policy: KeyRingPolicy, clock: Callable[[], float]) -> None:
+        self.policy = policy
+        self.clock = clock
+        self.state: KeyRingState | None = None
+        self.loaded_at = 0.0
+        self.highest_revision = 0
+
+    def fresh(self, now: float) -> KeyRingState | None:
+        """The remembered state while it is young enough to use without a reload."""
+        if self.state is not None and now - self.loaded_at < self.policy.reload_every:
+            return self.state
+        return None
+
+    def remember(self, state: KeyRingState, now: float) -> KeyRingState:
+        if state.revision < self.highest_revision:
+            raise KeyRingError(
+                f"The key ring store went back from revision {self.highest_revision} to "
+                f"{state.revision} (a restored backup?); refusing it, since it may bring back a "
+                "removed key. After a deliberate restore, call accept_restored_state()."
+            )
+        self.state, self.loaded_at = state, now
+        self.highest_revision = state.revision
+        return state
+
+    def forget(self) -> None:
+        self.state, self.loaded_at, self.highest_revision = None, 0.0, 0
+
+
+def _ring_policy(
+    alg: str,
+    rotate_every: float | timedelta | None,
+    max_token_lifetime: float | timedelta,
+    leeway: float | timedelta,
+    reload_every: float | timedelta,
+) -> KeyRingPolicy:
+    return KeyRingPolicy(
+        alg=alg,
+        rotate_every=rotate_every,
+        max_token_lifetime=max_token_lifetime,
+        leeway=leeway,
+        reload_every=reload_every,
+    )
+
+
 class KeyRing:
     """Signing keys with a life cycle, kept in a :class:`KeyRingStore`.
 
     ``alg`` is the signature algorithm of new keys (asymmetric only: the public halves are
-    published). ``rotate_every`` (None: only by hand) is the current key's lifetime.
+    published); when it changes, the ring rotates to a key of the new algorithm at once.
+    ``rotate_every`` (None: only by hand) is the current key's lifetime.
     ``max_token_lifetime`` is the longest ``exp - iat`` of tokens you sign; a retired key
     stays published that long after its retirement, plus ``reload_every`` (other processes
     may sign with it until they reload) and ``leeway`` (the verifiers' clock leeway).
@@ -423,27 +643,9 @@ class KeyRing:
         reload_every: float | timedelta = 60,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        algorithm = get_signature_algorithm(alg)
-        if algorithm.key_type == "oct":
-            raise KeyRingError(
-                f"A KeyRing publishes its keys, so it needs an asymmetric algorithm, not {alg}"
-            )
         self._store = store
-        self._alg = alg
-        self._rotate_every = (
-            None if rotate_every is None else _seconds(rotate_every, "rotate_every")
-        )
-        if self._rotate_every == 0:
-            raise KeyRingError("rotate_every must be positive (or None)")
-        self._reload_every = _seconds(reload_every, "reload_every")
-        self._retire_for = (
-            _seconds(max_token_lifetime, "max_token_lifetime")
-            + self._reload_every
-            + _seconds(leeway, "leeway")
-        )
-        self._clock = clock
-        self._state: KeyRingState | None = None
-        self._loaded_at = 0.0
+        self._policy = _ring_policy(alg, rotate_every, max_token_lifetime, leeway, reload_every)
+        self._memory = _RingMemory(self._policy, clock)
         self._lock = threading.RLock()
 
     # -- public ------------------------------------------------------------------------------
@@ -456,8 +658,7 @@ class KeyRing:
         """Promote next to current now, retire the old current key; return the new one."""
         with self._lock:
             self._maintained()  # a ring that does not exist yet is created first
-            state = self._change(self._rotated)
-            return state.current.key
+            return self._change(self._policy.rotated).current.key
 
     def remove(self, kid: str) -> None:
         """Drop a next or retired key now, before its time: for a key that has leaked.
@@ -465,129 +666,155 @@ class KeyRing:
         cannot be removed: ``rotate()`` first."""
         with self._lock:
             self._maintained()
-
-            def without(state: KeyRingState, now: float) -> KeyRingState:
-                found = [record for record in state.records if record.kid == kid]
-                if not found:
-                    raise KeyRingError("No key in the ring has this kid")
-                if found[0].state == CURRENT:
-                    raise KeyRingError("The current key cannot be removed: rotate() first")
-                kept = tuple(record for record in state.records if record.kid != kid)
-                if found[0].state == NEXT:
-                    kept += (self._new_record(NEXT, now),)
-                return KeyRingState(state.revision, kept)
-
-            self._change(without)
+            self._change(self._policy.without(kid))
 
     def jwks(self) -> dict[str, Any]:
         """The public JWKS to publish: current, next and retired keys, public halves only."""
-        state = self._maintained()
-        order = {CURRENT: 0, NEXT: 1, RETIRED: 2}
-        records = sorted(state.records, key=lambda record: order[record.state])
-        return {"keys": [record.key.public_key().to_dict() for record in records]}
+        return self._policy.jwks(self._maintained())
 
     def records(self) -> tuple[KeyRecord, ...]:
         """Every key of the ring with its state and times (for inspection and tooling)."""
         return self._maintained().records
 
+    def accept_restored_state(self) -> None:
+        """Forget the revisions seen so far, so that a deliberately restored (older) store
+        is accepted on the next read."""
+        with self._lock:
+            self._memory.forget()
+
     # -- state -------------------------------------------------------------------------------
 
     def _maintained(self) -> KeyRingState:
         with self._lock:
-            now = self._clock()
-            state = self._state
-            if state is None or now - self._loaded_at >= self._reload_every:
-                state = self._load(now)
-            if self._needs_maintenance(state, now):
-                state = self._change(self._maintenance)
+            now = self._memory.clock()
+            state = self._memory.fresh(now)
+            if state is None:
+                stored = self._store.load()
+                if stored is None:
+                    return self._change(self._policy.maintenance)  # creates the ring
+                state = self._memory.remember(check_ring_state(stored), now)
+            if self._policy.needs_maintenance(state, now):
+                state = self._change(self._policy.maintenance)
             return state
 
-    def _load(self, now: float) -> KeyRingState:
-        state = self._store.load()
-        if state is None:
-            state = self._change(self._maintenance)  # creates the ring (or finds another's)
-        else:
-            check_ring_state(state)
-            self._state, self._loaded_at = state, now
-        return state
-
-    def _change(self, transform: Callable[[KeyRingState, float], KeyRingState]) -> KeyRingState:
+    def _change(self, transform: Transform) -> KeyRingState:
         """Apply ``transform`` to the freshest stored state and compare-and-swap it in."""
-        for _ in range(5):
-            now = self._clock()
+        for _ in range(_CHANGE_ATTEMPTS):
+            now = self._memory.clock()
             stored = self._store.load()
             if stored is not None:
-                check_ring_state(stored)
-            changed = transform(stored, now) if stored is not None else self._initial(now)
-            if stored is not None and changed is stored:
-                self._state, self._loaded_at = stored, now
-                return stored
-            changed = replace(changed, revision=stored.revision + 1 if stored else 1)
+                self._memory.remember(stored, self._memory.loaded_at)
+            changed = self._policy.step(stored, transform, now)
+            if changed is None:
+                assert stored is not None
+                return self._memory.remember(stored, now)
             try:
                 self._store.save(changed, stored.revision if stored is not None else None)
             except KeyRingConflictError:
                 continue  # someone else changed it: redo the change on their state
-            self._state, self._loaded_at = changed, now
-            return changed
+            return self._memory.remember(changed, now)
         raise KeyRingError("The key ring keeps changing under us; giving up after 5 attempts")
 
-    def _new_record(self, state: str, now: float) -> KeyRecord:
-        generated = Key.generate(self._alg)
-        key = Key.from_dict({**generated.to_dict(private=True), "use": "sig"})
-        activated_at = now if state == CURRENT else None
-        return KeyRecord(key=key, state=state, created_at=now, activated_at=activated_at)
+    def __repr__(self) -> str:
+        return f"<KeyRing alg={self._policy.alg!r}>"
 
-    def _initial(self, now: float) -> KeyRingState:
-        return KeyRingState(0, (self._new_record(CURRENT, now), self._new_record(NEXT, now)))
 
-    def _rotated(self, state: KeyRingState, now: float) -> KeyRingState:
-        records: list[KeyRecord] = []
-        promoted = False
-        for record in state.records:
-            if record.state == CURRENT:
-                record = replace(
-                    record, state=RETIRED, retired_at=now, remove_after=now + self._retire_for
-                )
-            elif record.state == NEXT:
-                record = replace(record, state=CURRENT, activated_at=now)
-                promoted = True
-            records.append(record)
-        if not promoted:
-            records.append(self._new_record(CURRENT, now))
-        records.append(self._new_record(NEXT, now))
-        return KeyRingState(state.revision, tuple(records))
+class AsyncKeyRing:
+    """:class:`KeyRing` over an :class:`AsyncKeyRingStore`: the same rules, awaited I/O.
 
-    def _rotation_due(self, state: KeyRingState, now: float) -> bool:
-        activated_at = state.current.activated_at
-        return (
-            self._rotate_every is not None
-            and now >= (activated_at if activated_at is not None else 0.0) + self._rotate_every
-        )
+    Between reloads (``reload_every``) every call answers from memory without awaiting the
+    store, so signing a token costs no I/O.
+    """
 
-    def _expired(self, record: KeyRecord, now: float) -> bool:
-        return (
-            record.state == RETIRED
-            and record.remove_after is not None
-            and (now >= record.remove_after)
-        )
+    def __init__(
+        self,
+        store: AsyncKeyRingStore,
+        *,
+        alg: str = "ES256",
+        rotate_every: float | timedelta | None = timedelta(days=30),
+        max_token_lifetime: float | timedelta = timedelta(days=1),
+        leeway: float | timedelta = 60,
+        reload_every: float | timedelta = 60,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._policy = _ring_policy(alg, rotate_every, max_token_lifetime, leeway, reload_every)
+        self._memory = _RingMemory(self._policy, clock)
+        self._lock: asyncio.Lock | None = None  # made on first use, inside the running loop
 
-    def _needs_maintenance(self, state: KeyRingState, now: float) -> bool:
-        return (
-            self._rotation_due(state, now)
-            or state.next is None
-            or any(self._expired(record, now) for record in state.records)
-        )
+    @property
+    def policy(self) -> KeyRingPolicy:
+        return self._policy
 
-    def _maintenance(self, state: KeyRingState, now: float) -> KeyRingState:
-        """The state with due rotations and removals applied (``state`` itself if none)."""
-        if not self._needs_maintenance(state, now):
+    async def signing_key(self) -> Key:
+        """The current private key; rotates first when it is due."""
+        return (await self.state()).current.key
+
+    async def rotate(self) -> Key:
+        """Promote next to current now, retire the old current key; return the new one."""
+        async with self._locked():
+            await self._maintained()
+            return (await self._change(self._policy.rotated)).current.key
+
+    async def remove(self, kid: str) -> None:
+        """As :meth:`KeyRing.remove`."""
+        async with self._locked():
+            await self._maintained()
+            await self._change(self._policy.without(kid))
+
+    async def jwks(self) -> dict[str, Any]:
+        """The public JWKS to publish: current, next and retired keys, public halves only."""
+        return self._policy.jwks(await self.state())
+
+    async def records(self) -> tuple[KeyRecord, ...]:
+        return (await self.state()).records
+
+    async def state(self) -> KeyRingState:
+        """The ring's state, from memory while fresh (no await on the store)."""
+        now = self._memory.clock()
+        state = self._memory.fresh(now)
+        if state is not None and not self._policy.needs_maintenance(state, now):
             return state
-        if self._rotation_due(state, now):
-            state = self._rotated(state, now)
-        kept = tuple(record for record in state.records if not self._expired(record, now))
-        if state.next is None:
-            kept += (self._new_record(NEXT, now),)
-        return KeyRingState(state.revision, kept)
+        async with self._locked():
+            return await self._maintained()
+
+    def accept_restored_state(self) -> None:
+        """As :meth:`KeyRing.accept_restored_state`."""
+        self._memory.forget()
+
+    def _locked(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def _maintained(self) -> KeyRingState:
+        now = self._memory.clock()
+        state = self._memory.fresh(now)
+        if state is None:
+            stored = await self._store.load()
+            if stored is None:
+                return await self._change(self._policy.maintenance)
+            state = self._memory.remember(check_ring_state(stored), now)
+        if self._policy.needs_maintenance(state, now):
+            state = await self._change(self._policy.maintenance)
+        return state
+
+    async def _change(self, transform: Transform) -> KeyRingState:
+        for _ in range(_CHANGE_ATTEMPTS):
+            now = self._memory.clock()
+            stored = await self._store.load()
+            if stored is not None:
+                self._memory.remember(stored, self._memory.loaded_at)
+            changed = self._policy.step(stored, transform, now)
+            if changed is None:
+                assert stored is not None
+                return self._memory.remember(stored, now)
+            try:
+                await self._store.save(changed, stored.revision if stored is not None else None)
+            except KeyRingConflictError:
+                continue
+            return self._memory.remember(changed, now)
+        raise KeyRingError("The key ring keeps changing under us; giving up after 5 attempts")
 
     def __repr__(self) -> str:
-        return f"<KeyRing alg={self._alg!r}>"
+        return f"<AsyncKeyRing alg={self._policy.alg!r}>"
