@@ -17,7 +17,9 @@ from .. import __version__
 from ..errors import InvalidTokenError, JWTKitError
 from ._inputs import Settings
 from ._output import EXIT_INVALID, EXIT_USAGE, CommandError, error_line
+from .admin import admin_app
 from .keys import keys_app
+from .serve import serve
 from .tokens import token_app
 
 __all__ = ["app", "run"]
@@ -84,6 +86,8 @@ app = typer.Typer(
 )
 app.add_typer(token_app, name="token")
 app.add_typer(keys_app, name="keys")
+app.add_typer(admin_app, name="admin")
+app.command("serve")(serve)
 
 
 def _show_version(value: bool) -> None:

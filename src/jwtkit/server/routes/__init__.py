@@ -1,0 +1,1 @@
+"""Thin FastAPI routers: parse the request, call a service, render the answer."""

@@ -1,0 +1,155 @@
+"""What routes need from a request: the runtime, the client's address, its credentials,
+a strictly parsed OAuth form, and the bearer token's verified claims.
+
+Parsing here is strict on purpose: RFC 6749 §3.1 forbids repeating a parameter, a form is
+only ``application/x-www-form-urlencoded``, and an ``Authorization`` header that is neither
+absent nor well-formed is an ``invalid_request``, never a guess.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+from fastapi import Depends, Request, Security
+from fastapi.security import OAuth2PasswordBearer
+
+from ..errors import (
+    BearerError,
+    InsufficientScopeError,
+    InvalidBearerTokenError,
+    InvalidClientError,
+    InvalidRequestError,
+)
+from ..runtime import Runtime
+from ..services.clients import ClientCredentials
+from ..services.scopes import ADMIN_SCOPE, parse_scopes
+
+__all__ = [
+    "MAX_FORM_FIELDS",
+    "AdminClaims",
+    "BearerClaims",
+    "ClientIP",
+    "CurrentRuntime",
+    "client_credentials",
+    "oauth_form",
+]
+
+MAX_FORM_FIELDS = 32
+
+#: Registers the OAuth2 password flow in OpenAPI, so /docs has an "Authorize" button.
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/auth/token",
+    scopes={ADMIN_SCOPE: "The admin API (only for admin users)"},
+    auto_error=False,
+)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+CurrentRuntime = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_client_ip(request: Request, runtime: CurrentRuntime) -> str:
+    peer = request.client.host if request.client is not None else None
+    return runtime.proxies.client_address(peer, request.headers.getlist("x-forwarded-for"))
+
+
+ClientIP = Annotated[str, Depends(get_client_ip)]
+
+
+async def oauth_form(request: Request) -> dict[str, str]:
+    """The request's form, each parameter at most once (RFC 6749 §3.1)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise InvalidRequestError("The body must be application/x-www-form-urlencoded")
+    try:
+        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    except Exception:  # Starlette's parser refuses too many fields or a malformed body
+        raise InvalidRequestError(
+            f"The form is malformed or has more than {MAX_FORM_FIELDS} fields"
+        ) from None
+    if len(form.multi_items()) > MAX_FORM_FIELDS:
+        raise InvalidRequestError(f"The form has more than {MAX_FORM_FIELDS} fields")
+    parameters: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if not isinstance(value, str):
+            raise InvalidRequestError("The form must not carry files")
+        if name in parameters:
+            raise InvalidRequestError(f"The parameter {name!r} appears more than once")
+        parameters[name] = value
+    return parameters
+
+
+OAuthForm = Annotated[dict[str, str], Depends(oauth_form)]
+
+
+def client_credentials(request: Request, form: dict[str, str]) -> ClientCredentials:
+    """The client's credentials from HTTP Basic (RFC 6749 §2.3.1) or the form, not both."""
+    header = request.headers.get("authorization")
+    form_id, form_secret = form.get("client_id"), form.get("client_secret")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "basic":
+            raise InvalidClientError("Client authentication must use HTTP Basic")
+        if form_secret is not None:
+            raise InvalidRequestError("Use one client authentication method, not two")
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise InvalidClientError("Malformed HTTP Basic credentials") from None
+        client_id, colon, secret = decoded.partition(":")
+        if not colon:
+            raise InvalidClientError("Malformed HTTP Basic credentials")
+        # RFC 6749 §2.3.1: both halves are form-urlencoded before the Basic encoding.
+        client_id, secret = unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
+        if form_id is not None and form_id != client_id:
+            raise InvalidRequestError("The client_id in the form and the header differ")
+        return ClientCredentials(client_id, secret, "client_secret_basic")
+    if form_secret is not None:
+        return ClientCredentials(form_id, form_secret, "client_secret_post")
+    return ClientCredentials(form_id, None, "none")
+
+
+def bearer_token(request: Request) -> str:
+    """The token of ``Authorization: Bearer``; RFC 6750 §3.1 errors otherwise."""
+    header = request.headers.get("authorization")
+    if header is None:
+        raise BearerError("An access token is required")  # no error code: none was sent
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise InvalidRequestError("The Authorization header must be 'Bearer <token>'")
+    return token
+
+
+async def bearer_claims(
+    request: Request,
+    runtime: CurrentRuntime,
+    _scheme: Annotated[str | None, Security(oauth2_scheme)] = None,
+) -> dict[str, Any]:
+    """The verified claims of the request's access token (signature, expiry, denylist)."""
+    return await runtime.tokens.verify_access_token(bearer_token(request))
+
+
+BearerClaims = Annotated[dict[str, Any], Depends(bearer_claims)]
+
+
+async def admin_claims(claims: BearerClaims, runtime: CurrentRuntime) -> dict[str, Any]:
+    """Claims of a token with the ``admin`` scope whose user is still an active admin."""
+    if ADMIN_SCOPE not in parse_scopes(str(claims.get("scope", ""))):
+        raise InsufficientScopeError("The admin scope is required", scope=ADMIN_SCOPE)
+    user = await runtime.users.get(str(claims["sub"]))
+    if user is None or user.disabled_at is not None:
+        raise InvalidBearerTokenError("The access token is invalid")
+    if not user.is_admin:
+        raise InsufficientScopeError("The admin scope is required", scope=ADMIN_SCOPE)
+    return claims
+
+
+AdminClaims = Annotated[dict[str, Any], Depends(admin_claims)]

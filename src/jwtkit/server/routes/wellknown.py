@@ -1,0 +1,57 @@
+"""Published metadata: the JWKS and the RFC 8414 authorization server metadata.
+
+The metadata lists exactly what this server implements; resource servers discover the JWKS
+from it, so only the issuer needs configuring on their side.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
+from ..runtime import Runtime
+from ..services.scopes import ADMIN_SCOPE
+from .deps import CurrentRuntime
+
+__all__ = ["metadata", "router"]
+
+router = APIRouter(tags=["discovery"])
+
+
+@router.get("/.well-known/jwks.json", summary="The public signing keys (JWKS)")
+async def jwks(runtime: CurrentRuntime) -> Response:
+    return Response(
+        await runtime.keys.jwks_json(),
+        media_type="application/json",
+        headers={"Cache-Control": f"public, max-age={runtime.settings.jwks_max_age}"},
+    )
+
+
+def metadata(runtime: Runtime) -> dict[str, Any]:
+    """RFC 8414 §2 metadata for this server."""
+    issuer = runtime.settings.issuer_url
+    auth_methods = ["client_secret_basic", "client_secret_post", "none"]
+    return {
+        "issuer": issuer,
+        "token_endpoint": f"{issuer}/auth/token",
+        "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "revocation_endpoint": f"{issuer}/auth/revoke",
+        "introspection_endpoint": f"{issuer}/auth/introspect",
+        "userinfo_endpoint": f"{issuer}/auth/userinfo",
+        "scopes_supported": [ADMIN_SCOPE],
+        "response_types_supported": [],
+        "grant_types_supported": runtime.token_endpoint.grant_types,
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "introspection_endpoint_auth_methods_supported": auth_methods[:2],
+        "service_documentation": f"{issuer}/docs",
+    }
+
+
+@router.get(
+    "/.well-known/oauth-authorization-server", summary="Authorization server metadata (RFC 8414)"
+)
+async def authorization_server_metadata(runtime: CurrentRuntime) -> Any:
+    return JSONResponse(metadata(runtime), headers={"Cache-Control": "public, max-age=3600"})

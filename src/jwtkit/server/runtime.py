@@ -1,0 +1,120 @@
+"""Everything a running server holds, built once from the settings: the server's wiring.
+
+:func:`open_runtime` migrates the database, loads (or creates) the signing keys and the
+built-in client, and wires the services together; the FastAPI app opens one in its lifespan
+and ``jwtkit admin`` opens one per command, so both act through the same services.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from .db import Database
+from .db.migrate import upgrade
+from .security.addresses import TrustedProxies
+from .security.passwords import PasswordHashing
+from .security.ratelimit import AbuseLimits, RateLimiter
+from .security.secrets import MasterKey
+from .services.audit import AuditLog
+from .services.clients import ClientService
+from .services.denylist import DatabaseDenylist, Denylist
+from .services.grants import GrantHandler
+from .services.grants.client_credentials import ClientCredentialsGrant
+from .services.grants.password import PasswordGrant
+from .services.grants.refresh_token import RefreshTokenGrant
+from .services.keys import SigningKeys
+from .services.token_endpoint import TokenEndpoint
+from .services.tokens import TokenService
+from .services.users import UserService
+from .settings import Settings
+
+__all__ = ["Runtime", "open_runtime"]
+
+log = logging.getLogger("jwtkit.server")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    clock: Callable[[], float]
+    keys: SigningKeys
+    audit: AuditLog
+    limiter: RateLimiter
+    denylist: Denylist
+    tokens: TokenService
+    users: UserService
+    clients: ClientService
+    token_endpoint: TokenEndpoint
+    proxies: TrustedProxies
+    #: The schema revision before and after this start's migration.
+    migrated: tuple[str | None, str]
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, *, clock: Callable[[], float] = time.time, migrate: bool = True
+) -> AsyncIterator[Runtime]:
+    """Open the database and wire the services; close everything on exit."""
+    database = Database(settings.database_url)
+    try:
+        migrated = await upgrade(database) if migrate else (None, "")
+        master_key = MasterKey.from_settings(settings)
+        audit = AuditLog(database, clock)
+        keys = SigningKeys(database, master_key, settings, audit, clock)
+        await keys.signing_key()  # creates the ring on an empty database
+        limiter = RateLimiter()
+        denylist: Denylist = DatabaseDenylist(database)
+        tokens = TokenService(database, keys, settings, master_key, denylist, audit, clock)
+        passwords = PasswordHashing(
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+        )
+        abuse_limits = AbuseLimits(
+            limiter,
+            login_per_ip=settings.rate_limit_login_per_ip,
+            login_failures_per_account=settings.rate_limit_login_failures_per_account,
+            login_failures_per_account_any_ip=settings.rate_limit_login_failures_per_account_any_ip,
+            registrations_per_ip=settings.rate_limit_register_per_ip,
+        )
+        users = UserService(
+            database,
+            passwords,
+            abuse_limits,
+            tokens,
+            audit,
+            clock,
+            default_scopes=settings.default_scopes,
+        )
+        clients = ClientService(database, settings, tokens, audit, clock)
+        await clients.ensure_first_party()
+        handlers: list[GrantHandler] = [
+            PasswordGrant(users, tokens),
+            RefreshTokenGrant(tokens),
+            ClientCredentialsGrant(tokens),
+        ]
+        token_endpoint = TokenEndpoint(
+            clients, handlers, limiter, per_ip_limit=settings.rate_limit_token_per_ip
+        )
+        yield Runtime(
+            settings=settings,
+            database=database,
+            clock=clock,
+            keys=keys,
+            audit=audit,
+            limiter=limiter,
+            denylist=denylist,
+            tokens=tokens,
+            users=users,
+            clients=clients,
+            token_endpoint=token_endpoint,
+            proxies=TrustedProxies(settings.trusted_proxies),
+            migrated=migrated,
+        )
+    finally:
+        await database.close()

@@ -1,0 +1,1 @@
+"""Security building blocks of the server: secrets, passwords, rate limits, client addresses."""

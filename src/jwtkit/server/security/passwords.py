@@ -1,0 +1,72 @@
+"""Passwords: argon2id at no less than OWASP's parameters, hashed off the event loop.
+
+Hashing costs ~19 MiB and tens of milliseconds of CPU, so it runs in worker threads (argon2's
+C code releases the GIL) and at most one hash per CPU runs at once: a burst of logins queues
+for the hasher instead of starving the event loop or exhausting memory. An unknown user is
+checked against a dummy hash of the same parameters, so it costs the same time and gets the
+same answer as a wrong password.
+"""
+
+from __future__ import annotations
+
+import os
+
+import anyio.to_thread
+from anyio import CapacityLimiter
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+__all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "PasswordHashing", "password_problem"]
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` is refused before any hashing, or None if it may be hashed."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password must be at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"the password must be at most {MAX_PASSWORD_LENGTH} characters"
+    return None
+
+
+class PasswordHashing:
+    """argon2id hashing and verification, run in a bounded pool of worker threads."""
+
+    def __init__(self, *, memory_kib: int, time_cost: int, parallelism: int) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
+        )
+        self._limiter = CapacityLimiter(max(1, os.cpu_count() or 1))
+        self._dummy_hash: str | None = None
+
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """True if ``password`` matches; with ``password_hash=None`` (no such user) the same
+        work is done against a dummy hash and the answer is False."""
+        if password_hash is None:
+            if self._dummy_hash is None:
+                self._dummy_hash = await self.hash("jwtkit dummy password for unknown users")
+            await anyio.to_thread.run_sync(
+                self._verify_quietly, self._dummy_hash, password, limiter=self._limiter
+            )
+            return False
+        return await anyio.to_thread.run_sync(
+            self._verify_quietly, password_hash, password, limiter=self._limiter
+        )
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with other parameters than today's."""
+        try:
+            return self._hasher.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return True
+
+    def _verify_quietly(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False

@@ -1,0 +1,103 @@
+"""Rate limits and the login lockout, on the ``limits`` library (memory here, Redis at scale).
+
+Every check *counts first*: ``hit`` is one atomic increment-and-compare in the storage, so 50
+parallel attempts are 50 hits and cannot slip past a limit between a read and a write. A
+refused hit raises :class:`~jwtkit.server.errors.RateLimitedError` with the seconds until the window
+frees up (the ``Retry-After``). If the storage itself fails (Redis down), limits fail open with
+a logged warning: an outage of the limiter must not become an outage of logins.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from ..errors import RateLimitedError
+
+__all__ = ["RateLimiter", "parse_limits"]
+
+log = logging.getLogger("jwtkit.server")
+
+
+def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
+    """``"5/minute;30/hour"`` as limit items (the settings model validated the text)."""
+    return tuple(parse_many(text))
+
+
+class RateLimiter:
+    """Named counters over one ``limits`` storage."""
+
+    def __init__(self, storage: Storage | None = None) -> None:
+        self.storage: Storage = storage if storage is not None else MemoryStorage()
+        self._strategy = MovingWindowRateLimiter(self.storage)
+
+    async def hit(self, items: Sequence[RateLimitItem], *key: str) -> None:
+        """Count one event against every limit in ``items``; RateLimitedError if one is over."""
+        for item in items:
+            try:
+                allowed = await self._strategy.hit(item, *key)
+            except Exception as error:  # the storage is down: fail open, loudly
+                log.warning("rate limiter storage failed (%s); allowing the request", error)
+                return
+            if not allowed:
+                raise RateLimitedError(await self._retry_after(item, *key))
+
+    async def clear(self, items: Sequence[RateLimitItem], *key: str) -> None:
+        """Forget the counts of ``key`` (after a successful login, its failures)."""
+        for item in items:
+            try:
+                await self._strategy.clear(item, *key)
+            except Exception as error:
+                log.warning("rate limiter storage failed (%s); counts not cleared", error)
+                return
+
+    async def _retry_after(self, item: RateLimitItem, *key: str) -> int:
+        try:
+            stats = await self._strategy.get_window_stats(item, *key)
+        except Exception:
+            return item.get_expiry()
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+class AbuseLimits:
+    """The limits on logins and registrations: per client IP, and per account.
+
+    Each login attempt is counted *before* the password is checked, so parallel guesses are
+    all counted; a correct password then clears that account's count for that IP. The
+    per-IP account lock means an attacker locks an account only for the addresses they use,
+    and the windows are bounded, so nobody can lock a user out for good; the any-IP limit
+    caps what a distributed attacker gets per hour.
+    """
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        *,
+        login_per_ip: str,
+        login_failures_per_account: str,
+        login_failures_per_account_any_ip: str,
+        registrations_per_ip: str,
+    ) -> None:
+        self._limiter = limiter
+        self._login_per_ip = parse_limits(login_per_ip)
+        self._per_account = parse_limits(login_failures_per_account)
+        self._per_account_any_ip = parse_limits(login_failures_per_account_any_ip)
+        self._registrations_per_ip = parse_limits(registrations_per_ip)
+
+    async def login_attempt(self, account: str, ip: str) -> None:
+        """Count a login attempt; raise RateLimitedError when the IP or the account is over."""
+        await self._limiter.hit(self._login_per_ip, "login-ip", ip)
+        await self._limiter.hit(self._per_account, "login-account", account, ip)
+        await self._limiter.hit(self._per_account_any_ip, "login-account-any-ip", account)
+
+    async def login_succeeded(self, account: str, ip: str) -> None:
+        await self._limiter.clear(self._per_account, "login-account", account, ip)
+
+    async def registration(self, ip: str) -> None:
+        await self._limiter.hit(self._registrations_per_ip, "register-ip", ip)

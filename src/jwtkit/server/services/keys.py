@@ -1,0 +1,146 @@
+"""The signing keys: jwtkit's KeyRing kept in the database, sealed under the master key.
+
+The whole ring is one row: the document :class:`~jwtkit.keyring.KeyRingSealer` makes (every
+key JWE-encrypted) and its revision. A save is one conditional UPDATE on the revision (or an
+INSERT that the primary key makes unique), so two replicas rotating at once cannot both win.
+:class:`SigningKeys` adds what the server needs on top of the ring: the verifier for tokens it
+issued and the published JWKS, each rebuilt only when the ring's revision changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ... import Key, KeySet, Verifier
+from ...keyring import AsyncKeyRing, KeyRecord, KeyRingConflictError, KeyRingSealer, KeyRingState
+from ..db import Database
+from ..db.models import KeyRingRow
+from ..security.secrets import MasterKey
+from ..settings import Settings
+from .audit import AuditLog
+
+__all__ = ["DatabaseKeyStore", "SigningKeys"]
+
+_RING_ROW = 1
+
+
+class DatabaseKeyStore:
+    """An :class:`~jwtkit.keyring.AsyncKeyRingStore` in the ``key_ring`` table."""
+
+    def __init__(self, database: Database, master_key: MasterKey) -> None:
+        self._database = database
+        self._sealer = KeyRingSealer(master_key=master_key.derive("key ring"))
+        self._cached: tuple[bytes, KeyRingState] | None = None
+
+    async def load(self) -> KeyRingState | None:
+        async with self._database.transaction() as session:
+            document = await session.scalar(
+                select(KeyRingRow.document).where(KeyRingRow.id == _RING_ROW)
+            )
+        if document is None:
+            return None
+        if self._cached is not None and self._cached[0] == document:
+            return self._cached[1]  # unchanged: skip the decryption
+        state = self._sealer.open(document)
+        self._cached = (document, state)
+        return state
+
+    async def save(self, state: KeyRingState, expected_revision: int | None) -> None:
+        document = self._sealer.seal(state)
+        async with self._database.transaction() as session:
+            if expected_revision is None:
+                try:
+                    async with session.begin_nested():
+                        await session.execute(
+                            insert(KeyRingRow).values(
+                                id=_RING_ROW, revision=state.revision, document=document
+                            )
+                        )
+                except IntegrityError:
+                    raise KeyRingConflictError("Another process created the key ring") from None
+            else:
+                result = await session.execute(
+                    update(KeyRingRow)
+                    .where(KeyRingRow.id == _RING_ROW, KeyRingRow.revision == expected_revision)
+                    .values(revision=state.revision, document=document)
+                )
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    raise KeyRingConflictError("Another process changed the key ring")
+        self._cached = (document, state)
+
+
+class SigningKeys:
+    """The ring plus what is derived from each of its revisions."""
+
+    def __init__(
+        self,
+        database: Database,
+        master_key: MasterKey,
+        settings: Settings,
+        audit: AuditLog,
+        clock: Callable[[], float],
+    ) -> None:
+        self.ring = AsyncKeyRing(
+            DatabaseKeyStore(database, master_key),
+            alg=settings.signing_alg,
+            rotate_every=settings.key_rotation_interval,
+            # ID tokens (and access tokens) live at most this long.
+            max_token_lifetime=max(settings.access_token_lifetime, 3600),
+            reload_every=min(60, settings.jwks_max_age or 60),
+            clock=clock,
+        )
+        self._audit = audit
+        self._issuer = settings.issuer_url
+        self._clock = clock
+        self._derived_for: int | None = None
+        self._verifier: Verifier | None = None
+        self._jwks_json: bytes = b""
+
+    async def signing_key(self) -> Key:
+        return await self.ring.signing_key()
+
+    async def verifier(self) -> Verifier:
+        """A Verifier for access tokens this server issued (signature, ``iss``, ``typ``)."""
+        await self._refresh()
+        assert self._verifier is not None
+        return self._verifier
+
+    async def jwks_json(self) -> bytes:
+        """The public JWKS document, serialized once per ring revision."""
+        await self._refresh()
+        return self._jwks_json
+
+    async def rotate(self, *, actor: str | None) -> Key:
+        """Rotate now (the next key signs from here on); audited."""
+        key = await self.ring.rotate()
+        await self._audit.record_alone("key_rotated", actor=actor, kid=key.kid)
+        await self._refresh()
+        return key
+
+    async def records(self) -> tuple[KeyRecord, ...]:
+        return await self.ring.records()
+
+    async def _refresh(self) -> None:
+        state = await self.ring.state()
+        if state.revision == self._derived_for:
+            return
+        jwks: dict[str, Any] = self.ring.policy.jwks(state)
+        public = KeySet.from_dict(jwks)
+        algorithms = sorted({record.key.alg for record in state.records if record.key.alg})
+        self._verifier = Verifier(
+            public,
+            algorithms=algorithms,
+            issuer=self._issuer,
+            typ="at+jwt",
+            required=("exp", "iat", "jti", "sub", "client_id"),
+            # Tokens go to many audiences; the server checks whose they are itself.
+            options={"verify_aud": False},
+            clock=self._clock,
+        )
+        self._jwks_json = json.dumps(jwks, separators=(",", ":")).encode()
+        self._derived_for = state.revision

@@ -1,0 +1,570 @@
+"""Tokens: access tokens (RFC 9068 JWTs), rotating refresh tokens, revocation, introspection.
+
+A login starts a *refresh family*. Each refresh token is 256 random bits stored as its
+SHA-256; spending one is a single conditional ``UPDATE ... RETURNING`` (unspent, unexpired,
+family not revoked), so of N concurrent uses exactly one gets a row back and a successor.
+Presenting a spent token is reuse: the whole family is revoked (RFC 9700 §4.14), unless the
+same client repeats the spend within the configured grace period. A successor is derived
+from the spent token with HMAC under a key only the server holds, so a repeat within the
+grace period gets the *same* successor back although no token is ever stored in the clear.
+
+Every access token's ``jti`` gets a row; revoking marks it, and that marking is the denylist
+introspection and /auth/userinfo consult.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ... import encode
+from ...errors import JWTKitError
+from ..db import Database
+from ..db.models import AccessToken, Client, RefreshFamily, RefreshToken, User
+from ..errors import (
+    InvalidBearerTokenError,
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+)
+from ..security.secrets import MasterKey, digest, new_token
+from ..settings import Settings
+from .audit import AuditLog
+from .denylist import Denylist, Revoked
+from .keys import SigningKeys
+from .scopes import grant_scope, parse_scopes
+
+__all__ = ["IssuedTokens", "TokenService"]
+
+#: Longest token the service looks at; anything longer is not one of ours.
+_MAX_TOKEN_LENGTH = 8192
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    scope: str
+    refresh_token: str | None = None
+    id_token: str | None = None
+
+    def response(self) -> dict[str, Any]:
+        """The RFC 6749 §5.1 response body."""
+        body: dict[str, Any] = {
+            "access_token": self.access_token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+        }
+        if self.refresh_token is not None:
+            body["refresh_token"] = self.refresh_token
+        if self.id_token is not None:
+            body["id_token"] = self.id_token
+        return body
+
+
+def _audience_for(client: Client, requested: str | None) -> str:
+    allowed = client.audiences.split()
+    if requested is None or requested == "":
+        return allowed[0]
+    if requested not in allowed:
+        raise InvalidRequestError("This client may not request tokens for that audience")
+    return requested
+
+
+class TokenService:
+    def __init__(
+        self,
+        database: Database,
+        keys: SigningKeys,
+        settings: Settings,
+        master_key: MasterKey,
+        denylist: Denylist,
+        audit: AuditLog,
+        clock: Callable[[], float],
+    ) -> None:
+        self._database = database
+        self._keys = keys
+        self._settings = settings
+        self._successor_key = master_key.derive("refresh token successor")
+        self._denylist = denylist
+        self._audit = audit
+        self._clock = clock
+
+    # -- issuing -----------------------------------------------------------------------------
+
+    async def start_session(
+        self,
+        user: User,
+        client: Client,
+        *,
+        requested_scope: str | None,
+        audience: str | None = None,
+        ip: str | None = None,
+        auth_time: float | None = None,
+    ) -> IssuedTokens:
+        """A login: a new refresh family, its first refresh token and an access token."""
+        scope = grant_scope(requested_scope, parse_scopes(user.scopes), _client_scopes(client))
+        audience = _audience_for(client, audience)
+        now = self._clock()
+        refresh_token = new_token()
+        family = RefreshFamily(
+            id=str(uuid.uuid4()),
+            user_id=user.id,
+            client_id=client.id,
+            scope=scope,
+            audience=audience,
+            auth_time=auth_time if auth_time is not None else now,
+            created_at=now,
+        )
+        async with self._database.transaction() as session:
+            session.add(family)
+            await session.flush()
+            session.add(self._refresh_row(refresh_token, family.id, now))
+            access_token = await self._access_token(
+                session,
+                subject=user.id,
+                user_id=user.id,
+                client=client,
+                scope=scope,
+                audience=audience,
+                family_id=family.id,
+                now=now,
+            )
+            self._audit.record(
+                session, "login", user_id=user.id, client_id=client.id, ip=ip, family=family.id
+            )
+        return IssuedTokens(
+            access_token, self._settings.access_token_lifetime, scope, refresh_token
+        )
+
+    async def client_token(
+        self, client: Client, *, requested_scope: str | None, audience: str | None = None
+    ) -> IssuedTokens:
+        """client_credentials: an access token for the client itself, no refresh token."""
+        scope = grant_scope(requested_scope, _client_scopes(client) or [])
+        audience = _audience_for(client, audience)
+        async with self._database.transaction() as session:
+            access_token = await self._access_token(
+                session,
+                subject=client.id,
+                user_id=None,
+                client=client,
+                scope=scope,
+                audience=audience,
+                family_id=None,
+                now=self._clock(),
+            )
+        return IssuedTokens(access_token, self._settings.access_token_lifetime, scope)
+
+    async def refresh(
+        self, presented: str, client: Client, *, requested_scope: str | None, ip: str | None
+    ) -> IssuedTokens:
+        """Spend a refresh token for a successor and a new access token (RFC 6749 §6)."""
+        if not presented or len(presented) > _MAX_TOKEN_LENGTH:
+            raise InvalidGrantError("The refresh token is invalid")
+        token_hash = digest(presented)
+        now = self._clock()
+        async with self._database.transaction() as session:
+            live_families = select(RefreshFamily.id).where(
+                RefreshFamily.revoked_at.is_(None), RefreshFamily.client_id == client.id
+            )
+            spent = (
+                await session.execute(
+                    update(RefreshToken)
+                    .where(
+                        RefreshToken.token_hash == token_hash,
+                        RefreshToken.spent_at.is_(None),
+                        RefreshToken.expires_at > now,
+                        RefreshToken.family_id.in_(live_families),
+                    )
+                    .values(spent_at=now, spent_by=client.id)
+                    .returning(RefreshToken.family_id)
+                )
+            ).first()
+            if spent is not None:
+                return await self._rotate(
+                    session, presented, spent.family_id, client, requested_scope, now
+                )
+        return await self._refused_refresh(presented, token_hash, client, requested_scope, ip, now)
+
+    async def _rotate(
+        self,
+        session: AsyncSession,
+        presented: str,
+        family_id: str,
+        client: Client,
+        requested_scope: str | None,
+        now: float,
+    ) -> IssuedTokens:
+        family = await session.get(RefreshFamily, family_id)
+        assert family is not None
+        user = await session.get(User, family.user_id)
+        if user is None or user.disabled_at is not None:
+            raise InvalidGrantError("The refresh token is invalid")
+        scope = self._narrowed(family.scope, requested_scope)
+        successor = self._successor(presented)
+        session.add(self._refresh_row(successor, family.id, now))
+        access_token = await self._access_token(
+            session,
+            subject=user.id,
+            user_id=user.id,
+            client=client,
+            scope=scope,
+            audience=family.audience,
+            family_id=family.id,
+            now=now,
+        )
+        return IssuedTokens(access_token, self._settings.access_token_lifetime, scope, successor)
+
+    async def _refused_refresh(
+        self,
+        presented: str,
+        token_hash: str,
+        client: Client,
+        requested_scope: str | None,
+        ip: str | None,
+        now: float,
+    ) -> IssuedTokens:
+        """Why the spend found no row: unknown, expired, revoked — or spent, which is reuse."""
+        revoked: list[Revoked] = []
+        async with self._database.transaction() as session:
+            token = await session.get(RefreshToken, token_hash)
+            family = await session.get(RefreshFamily, token.family_id) if token else None
+            if token is None or family is None or family.client_id != client.id:
+                raise InvalidGrantError("The refresh token is invalid")
+            if family.revoked_at is not None or token.spent_at is None:
+                raise InvalidGrantError("The refresh token is invalid or expired")
+            if self._within_grace(token, client, now):
+                successor = self._successor(presented)
+                following = await session.get(RefreshToken, digest(successor))
+                if following is not None and following.spent_at is None:
+                    user = await session.get(User, family.user_id)
+                    if user is not None and user.disabled_at is None:
+                        scope = self._narrowed(family.scope, requested_scope)
+                        access_token = await self._access_token(
+                            session,
+                            subject=user.id,
+                            user_id=user.id,
+                            client=client,
+                            scope=scope,
+                            audience=family.audience,
+                            family_id=family.id,
+                            now=now,
+                        )
+                        return IssuedTokens(
+                            access_token, self._settings.access_token_lifetime, scope, successor
+                        )
+            revoked = await self._revoke_families(
+                session, RefreshFamily.id == family.id, reason="refresh_token_reuse", now=now
+            )
+            self._audit.record(
+                session,
+                "refresh_token_reuse",
+                user_id=family.user_id,
+                client_id=client.id,
+                ip=ip,
+                family=family.id,
+            )
+        await self.publish_revocations(revoked)
+        raise InvalidGrantError("The refresh token was already used; the session has been ended")
+
+    def _within_grace(self, token: RefreshToken, client: Client, now: float) -> bool:
+        grace = self._settings.refresh_token_reuse_grace
+        return (
+            grace > 0
+            and token.spent_at is not None
+            and token.spent_by == client.id
+            and now - token.spent_at <= grace
+        )
+
+    @staticmethod
+    def _narrowed(granted: str, requested: str | None) -> str:
+        """RFC 6749 §6: a refresh may ask for less than the original grant, never more."""
+        if requested is None or requested == "":
+            return granted
+        try:
+            return grant_scope(requested, parse_scopes(granted))
+        except InvalidScopeError:
+            raise InvalidScopeError(
+                "A refresh cannot widen the scope of the original grant"
+            ) from None
+
+    def _successor(self, presented: str) -> str:
+        mac = hmac.new(
+            self._successor_key, presented.encode("utf-8", "surrogatepass"), hashlib.sha256
+        )
+        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
+
+    def _refresh_row(self, token: str, family_id: str, now: float) -> RefreshToken:
+        return RefreshToken(
+            token_hash=digest(token),
+            family_id=family_id,
+            created_at=now,
+            expires_at=now + self._settings.refresh_token_lifetime,
+        )
+
+    async def _access_token(
+        self,
+        session: AsyncSession,
+        *,
+        subject: str,
+        user_id: str | None,
+        client: Client,
+        scope: str,
+        audience: str,
+        family_id: str | None,
+        now: float,
+    ) -> str:
+        issued_at = int(now)
+        expires_at = issued_at + self._settings.access_token_lifetime
+        jti = secrets.token_urlsafe(16)
+        claims = {
+            "iss": self._settings.issuer_url,
+            "sub": subject,
+            "aud": audience,
+            "exp": expires_at,
+            "iat": issued_at,
+            "jti": jti,
+            "client_id": client.id,
+            "scope": scope,
+        }
+        key = await self._keys.signing_key()
+        token = encode(claims, key, algorithm=key.alg, headers={"typ": "at+jwt"})
+        session.add(
+            AccessToken(
+                jti=jti,
+                user_id=user_id,
+                client_id=client.id,
+                family_id=family_id,
+                expires_at=float(expires_at),
+            )
+        )
+        return token
+
+    async def family_of(self, jti: str) -> str | None:
+        """The refresh family (session) an access token was issued in, if any."""
+        async with self._database.transaction() as session:
+            family_id: str | None = await session.scalar(
+                select(AccessToken.family_id).where(AccessToken.jti == jti)
+            )
+            return family_id
+
+    # -- checking ----------------------------------------------------------------------------
+
+    async def verify_access_token(self, token: str) -> dict[str, Any]:
+        """The claims of a live access token this server issued, or ``invalid_token``."""
+        if not token or len(token) > _MAX_TOKEN_LENGTH:
+            raise InvalidBearerTokenError("The access token is invalid")
+        verifier = await self._keys.verifier()
+        try:
+            claims = verifier.verify(token, now=self._clock())
+        except JWTKitError:
+            raise InvalidBearerTokenError("The access token is invalid or expired") from None
+        if await self._denylist.is_revoked(str(claims["jti"])):
+            raise InvalidBearerTokenError("The access token has been revoked")
+        return claims
+
+    async def introspect(self, token: str, hint: str | None, client: Client) -> dict[str, Any]:
+        """RFC 7662: what the server knows of a token; ``{"active": false}`` for anything not
+        live. Refresh tokens are only described to the client they were issued to."""
+        if hint != "refresh_token":
+            try:
+                claims = await self.verify_access_token(token)
+            except InvalidBearerTokenError:
+                pass
+            else:
+                return {"active": True, "token_type": "Bearer", **_public_claims(claims)}
+        details = await self._refresh_token_details(token, client)
+        if details is not None:
+            return details
+        if hint == "refresh_token":
+            try:
+                claims = await self.verify_access_token(token)
+            except InvalidBearerTokenError:
+                return {"active": False}
+            return {"active": True, "token_type": "Bearer", **_public_claims(claims)}
+        return {"active": False}
+
+    async def _refresh_token_details(self, token: str, client: Client) -> dict[str, Any] | None:
+        if not token or len(token) > _MAX_TOKEN_LENGTH:
+            return None
+        now = self._clock()
+        async with self._database.transaction() as session:
+            row = await session.get(RefreshToken, digest(token))
+            family = await session.get(RefreshFamily, row.family_id) if row else None
+        if (
+            row is None
+            or family is None
+            or family.client_id != client.id
+            or family.revoked_at is not None
+            or row.spent_at is not None
+            or row.expires_at <= now
+        ):
+            return None
+        return {
+            "active": True,
+            "token_type": "refresh_token",
+            "scope": family.scope,
+            "client_id": family.client_id,
+            "sub": family.user_id,
+            "aud": family.audience,
+            "iss": self._settings.issuer_url,
+            "exp": int(row.expires_at),
+            "iat": int(row.created_at),
+        }
+
+    # -- revoking ----------------------------------------------------------------------------
+
+    async def revoke(self, token: str, hint: str | None, client: Client, *, ip: str | None) -> None:
+        """RFC 7009: end a token the client holds. Unknown or foreign tokens change nothing
+        (and the client is not told so)."""
+        if not token or len(token) > _MAX_TOKEN_LENGTH:
+            return
+        now = self._clock()
+        revoked: list[Revoked] = []
+        async with self._database.transaction() as session:
+            row = await session.get(RefreshToken, digest(token))
+            family = await session.get(RefreshFamily, row.family_id) if row else None
+            if family is not None and family.client_id == client.id:
+                revoked = await self._revoke_families(
+                    session, RefreshFamily.id == family.id, reason="revoked", now=now
+                )
+                self._audit.record(
+                    session,
+                    "token_revoked",
+                    user_id=family.user_id,
+                    client_id=client.id,
+                    ip=ip,
+                    family=family.id,
+                    kind="refresh_token",
+                )
+        if family is None:
+            try:
+                claims = await self.verify_access_token(token)
+            except InvalidBearerTokenError:
+                return
+            if claims.get("client_id") != client.id:
+                return
+            async with self._database.transaction() as session:
+                revoked = await self._revoke_access_tokens(
+                    session, AccessToken.jti == claims["jti"], now=now
+                )
+                self._audit.record(
+                    session,
+                    "token_revoked",
+                    user_id=claims.get("sub"),
+                    client_id=client.id,
+                    ip=ip,
+                    kind="access_token",
+                )
+        await self.publish_revocations(revoked)
+
+    async def end_session(
+        self, claims: Mapping[str, Any], refresh_token: str | None, *, ip: str | None
+    ) -> None:
+        """Logout: the access token is denylisted and its session's refresh family revoked
+        (and the family of ``refresh_token`` too, if it is the same user's)."""
+        now = self._clock()
+        user_id = str(claims["sub"])
+        async with self._database.transaction() as session:
+            family_id = await session.scalar(
+                select(AccessToken.family_id).where(AccessToken.jti == claims["jti"])
+            )
+            families = [family_id] if family_id else []
+            if refresh_token:
+                row = await session.get(RefreshToken, digest(refresh_token))
+                if row is not None:
+                    families.append(row.family_id)
+            revoked = await self._revoke_access_tokens(
+                session, AccessToken.jti == claims["jti"], now=now
+            )
+            if families:
+                revoked += await self._revoke_families(
+                    session,
+                    RefreshFamily.id.in_(families) & (RefreshFamily.user_id == user_id),
+                    reason="logout",
+                    now=now,
+                )
+            self._audit.record(
+                session, "logout", user_id=user_id, client_id=claims.get("client_id"), ip=ip
+            )
+        await self.publish_revocations(revoked)
+
+    async def revoke_user_tokens(
+        self, session: AsyncSession, user_id: str, *, reason: str, keep_family: str | None = None
+    ) -> list[Revoked]:
+        """Inside the caller's transaction: revoke every family and live access token of a
+        user (except the session ``keep_family``); return the denylisted jtis."""
+        now = self._clock()
+        families = RefreshFamily.user_id == user_id
+        access = AccessToken.user_id == user_id
+        if keep_family is not None:
+            families = families & (RefreshFamily.id != keep_family)
+            access = access & or_(
+                AccessToken.family_id.is_(None), AccessToken.family_id != keep_family
+            )
+        revoked = await self._revoke_families(session, families, reason=reason, now=now)
+        return revoked + await self._revoke_access_tokens(session, access, now=now)
+
+    async def revoke_client_tokens(self, session: AsyncSession, client_id: str) -> list[Revoked]:
+        now = self._clock()
+        revoked = await self._revoke_families(
+            session, RefreshFamily.client_id == client_id, reason="client_deleted", now=now
+        )
+        return revoked + await self._revoke_access_tokens(
+            session, AccessToken.client_id == client_id, now=now
+        )
+
+    async def publish_revocations(self, revoked: Sequence[Revoked]) -> None:
+        """After the commit: tell the denylist (a Redis copy, when there is one)."""
+        if revoked:
+            await self._denylist.publish(revoked)
+
+    async def _revoke_families(
+        self, session: AsyncSession, condition: Any, *, reason: str, now: float
+    ) -> list[Revoked]:
+        family_ids = list(
+            (
+                await session.execute(
+                    update(RefreshFamily)
+                    .where(condition, RefreshFamily.revoked_at.is_(None))
+                    .values(revoked_at=now, revoked_reason=reason)
+                    .returning(RefreshFamily.id)
+                )
+            ).scalars()
+        )
+        if not family_ids:
+            return []
+        return await self._revoke_access_tokens(
+            session, AccessToken.family_id.in_(family_ids), now=now
+        )
+
+    async def _revoke_access_tokens(
+        self, session: AsyncSession, condition: Any, *, now: float
+    ) -> list[Revoked]:
+        rows = await session.execute(
+            update(AccessToken)
+            .where(condition, AccessToken.revoked_at.is_(None), AccessToken.expires_at > now)
+            .values(revoked_at=now)
+            .returning(AccessToken.jti, AccessToken.expires_at)
+        )
+        return [(row.jti, row.expires_at) for row in rows]
+
+
+def _client_scopes(client: Client) -> list[str] | None:
+    return None if client.scopes is None else parse_scopes(client.scopes)
+
+
+def _public_claims(claims: Mapping[str, Any]) -> dict[str, Any]:
+    names = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti")
+    return {name: claims[name] for name in names if name in claims}

@@ -1,0 +1,323 @@
+"""Users: registration, password login, and the life cycle an admin drives.
+
+Names are compared in their NFKC, case-folded form, so "Alice" and "ＡＬＩＣＥ" are one user.
+A username never holds "@", so a login identifier is an email exactly when it has one.
+Every answer to a failed login is the same "invalid username or password", whether the
+user is unknown, disabled or typed the wrong password, and all three cost one argon2
+verification. Disabling, deleting or changing a password ends the user's sessions in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..db import Database
+from ..db.models import User
+from ..errors import ConflictError, InvalidGrantError, InvalidRequestError, NotFoundError
+from ..security.passwords import PasswordHashing, password_problem
+from ..security.ratelimit import AbuseLimits
+from .audit import AuditLog
+from .scopes import ADMIN_SCOPE, join_scopes, parse_scopes
+from .tokens import TokenService
+
+__all__ = ["UserService", "identifier_key"]
+
+_MAX_NAME = 64
+_MAX_EMAIL = 254
+_LOGIN_FAILED = "Invalid username or password"
+
+
+def identifier_key(identifier: str) -> str:
+    """The form names are compared in: NFKC, case-folded."""
+    return unicodedata.normalize("NFKC", identifier).casefold()
+
+
+def _check_username(username: str) -> str:
+    name = unicodedata.normalize("NFKC", username)
+    if not 1 <= len(name) <= _MAX_NAME:
+        raise InvalidRequestError(f"The username must be 1 to {_MAX_NAME} characters")
+    if name != name.strip() or "@" in name:
+        raise InvalidRequestError("The username must not contain '@' or start or end with spaces")
+    if any(unicodedata.category(character)[0] in "CZ" and character != " " for character in name):
+        raise InvalidRequestError("The username must not contain control or separator characters")
+    return name
+
+
+def _check_email(email: str) -> str:
+    address = unicodedata.normalize("NFKC", email)
+    local, at, domain = address.rpartition("@")
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or len(address) > _MAX_EMAIL
+        or any(character.isspace() or not character.isprintable() for character in address)
+    ):
+        raise InvalidRequestError("The email address is not valid")
+    return address
+
+
+def _check_password(password: str) -> None:
+    problem = password_problem(password)
+    if problem is not None:
+        raise InvalidRequestError(problem[0].upper() + problem[1:])
+
+
+class UserService:
+    def __init__(
+        self,
+        database: Database,
+        passwords: PasswordHashing,
+        limits: AbuseLimits,
+        tokens: TokenService,
+        audit: AuditLog,
+        clock: Callable[[], float],
+        *,
+        default_scopes: str = "",
+    ) -> None:
+        self._default_scopes = default_scopes
+        self._database = database
+        self._passwords = passwords
+        self._limits = limits
+        self._tokens = tokens
+        self._audit = audit
+        self._clock = clock
+
+    # -- creating ----------------------------------------------------------------------------
+
+    async def create(
+        self,
+        *,
+        username: str | None,
+        email: str | None,
+        password: str,
+        scopes: Sequence[str] = (),
+        admin: bool = False,
+        ip: str | None = None,
+        actor: str | None = None,
+    ) -> User:
+        """A new user; 409 when the name or email is taken (and nothing more is said)."""
+        if username is None and email is None:
+            raise InvalidRequestError("Give a username or an email address")
+        name = _check_username(username) if username is not None else None
+        address = _check_email(email) if email is not None else None
+        _check_password(password)
+        granted = parse_scopes(join_scopes(scopes))
+        if admin and ADMIN_SCOPE not in granted:
+            granted.append(ADMIN_SCOPE)
+        password_hash = await self._passwords.hash(password)
+        now = self._clock()
+        display = name if name is not None else address
+        assert display is not None
+        user = User(
+            id=str(uuid.uuid4()),
+            username=display,
+            username_key=identifier_key(display),
+            email=address,
+            email_key=identifier_key(address) if address is not None else None,
+            password_hash=password_hash,
+            scopes=join_scopes(granted),
+            is_admin=admin,
+            created_at=now,
+            password_changed_at=now,
+        )
+        try:
+            async with self._database.transaction() as session:
+                session.add(user)
+                await session.flush()
+                self._audit.record(
+                    session,
+                    "user_created" if actor else "user_registered",
+                    user_id=user.id,
+                    ip=ip,
+                    actor=actor,
+                    admin=admin,
+                )
+        except IntegrityError:
+            raise ConflictError("That username or email address is already registered") from None
+        return user
+
+    async def register(
+        self, *, username: str | None, email: str | None, password: str, ip: str
+    ) -> User:
+        """Self-service registration: counted per IP, then as :meth:`create`."""
+        await self._limits.registration(ip)
+        return await self.create(
+            username=username,
+            email=email,
+            password=password,
+            scopes=parse_scopes(self._default_scopes),
+            ip=ip,
+        )
+
+    # -- logging in --------------------------------------------------------------------------
+
+    async def authenticate(
+        self, identifier: str, password: str, *, ip: str, client_id: str
+    ) -> User:
+        """The user these credentials belong to, or ``invalid_grant`` (one message for all)."""
+        key = identifier_key(identifier)[:_MAX_EMAIL]
+        await self._limits.login_attempt(key, ip)
+        if password_problem(password) is not None:
+            user = None  # refused before hashing, but after counting the attempt
+        else:
+            user = await self.find(identifier)
+            stored = user.password_hash if user is not None and user.disabled_at is None else None
+            if not await self._passwords.verify(stored, password):
+                user = None
+        if user is None:
+            await self._audit.record_alone("login_failed", ip=ip, client_id=client_id, account=key)
+            raise InvalidGrantError(_LOGIN_FAILED)
+        await self._limits.login_succeeded(key, ip)
+        if self._passwords.needs_rehash(user.password_hash):
+            new_hash = await self._passwords.hash(password)
+            async with self._database.transaction() as session:
+                await session.execute(
+                    update(User)
+                    .where(User.id == user.id, User.password_hash == user.password_hash)
+                    .values(password_hash=new_hash)
+                )
+            user.password_hash = new_hash
+        return user
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def get(self, user_id: str) -> User | None:
+        async with self._database.transaction() as session:
+            return await session.get(User, user_id)
+
+    async def find(self, identifier: str) -> User | None:
+        """The user with this id, username or email (case-insensitive), or None."""
+        key = identifier_key(identifier)
+        column = User.email_key if "@" in key else User.username_key
+        async with self._database.transaction() as session:
+            user = await session.scalar(
+                select(User).where(or_(column == key, User.id == identifier))
+            )
+            return user
+
+    async def require(self, identifier: str) -> User:
+        user = await self.find(identifier)
+        if user is None:
+            raise NotFoundError("No such user")
+        return user
+
+    async def list(self, *, offset: int = 0, limit: int = 100) -> list[User]:
+        async with self._database.transaction() as session:
+            query = select(User).order_by(User.created_at, User.id).offset(offset).limit(limit)
+            return list((await session.scalars(query)).all())
+
+    async def count(self, *, admins_only: bool = False) -> int:
+        query = select(func.count()).select_from(User)
+        if admins_only:
+            query = query.where(User.is_admin.is_(True), User.disabled_at.is_(None))
+        async with self._database.transaction() as session:
+            return int(await session.scalar(query) or 0)
+
+    # -- changing ----------------------------------------------------------------------------
+
+    async def set_disabled(self, identifier: str, disabled: bool, *, actor: str | None) -> User:
+        """Disable (ending every session and access token at once) or enable a user."""
+        user = await self.require(identifier)
+        async with self._database.transaction() as session:
+            await session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(disabled_at=self._clock() if disabled else None)
+            )
+            revoked = (
+                await self._tokens.revoke_user_tokens(session, user.id, reason="user_disabled")
+                if disabled
+                else []
+            )
+            self._audit.record(
+                session,
+                "user_disabled" if disabled else "user_enabled",
+                user_id=user.id,
+                actor=actor,
+            )
+        await self._tokens.publish_revocations(revoked)
+        return await self.require(user.id)
+
+    async def delete(self, identifier: str, *, actor: str | None) -> None:
+        """Delete a user; their tokens stay on the denylist until they expire."""
+        user = await self.require(identifier)
+        async with self._database.transaction() as session:
+            revoked = await self._tokens.revoke_user_tokens(session, user.id, reason="user_deleted")
+            await session.execute(delete(User).where(User.id == user.id))
+            self._audit.record(session, "user_deleted", user_id=user.id, actor=actor)
+        await self._tokens.publish_revocations(revoked)
+
+    async def set_password(self, identifier: str, password: str, *, actor: str | None) -> None:
+        """An admin sets a new password: every session of the user ends."""
+        _check_password(password)
+        user = await self.require(identifier)
+        await self._store_password(
+            user, password, keep_family=None, event="password_set", actor=actor
+        )
+
+    async def change_password(
+        self, user_id: str, current: str, new: str, *, keep_family: str | None, ip: str
+    ) -> None:
+        """The user changes their password; their other sessions end, this one stays."""
+        _check_password(new)
+        user = await self.get(user_id)
+        if user is None or user.disabled_at is not None:
+            raise InvalidGrantError("The account is not active")
+        await self._limits.login_attempt(user.username_key, ip)
+        if not await self._passwords.verify(user.password_hash, current):
+            await self._audit.record_alone("password_change_failed", user_id=user.id, ip=ip)
+            raise InvalidGrantError("The current password is wrong")
+        await self._limits.login_succeeded(user.username_key, ip)
+        await self._store_password(
+            user, new, keep_family=keep_family, event="password_changed", actor=None, ip=ip
+        )
+
+    async def set_scopes(
+        self, identifier: str, scopes: Sequence[str], *, admin: bool, actor: str | None
+    ) -> User:
+        granted = parse_scopes(join_scopes(scopes))
+        if admin and ADMIN_SCOPE not in granted:
+            granted.append(ADMIN_SCOPE)
+        if not admin and ADMIN_SCOPE in granted:
+            granted.remove(ADMIN_SCOPE)
+        user = await self.require(identifier)
+        async with self._database.transaction() as session:
+            await session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(scopes=join_scopes(granted), is_admin=admin)
+            )
+            self._audit.record(
+                session, "user_scopes_set", user_id=user.id, actor=actor, scopes=granted
+            )
+        return await self.require(user.id)
+
+    async def _store_password(
+        self,
+        user: User,
+        password: str,
+        *,
+        keep_family: str | None,
+        event: str,
+        actor: str | None,
+        ip: str | None = None,
+    ) -> None:
+        password_hash = await self._passwords.hash(password)
+        async with self._database.transaction() as session:
+            await session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(password_hash=password_hash, password_changed_at=self._clock())
+            )
+            revoked = await self._tokens.revoke_user_tokens(
+                session, user.id, reason=event, keep_family=keep_family
+            )
+            self._audit.record(session, event, user_id=user.id, actor=actor, ip=ip)
+        await self._tokens.publish_revocations(revoked)

@@ -1,0 +1,57 @@
+"""``jwtkit serve`` as a real uvicorn process on a loopback port: the whole token life cycle
+over HTTP, the first-start banner, and the generated master key."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import httpx
+
+from serving import serve_jwtkit
+
+
+def test_login_userinfo_refresh_reuse_revoke_over_http(tmp_path: Path) -> None:
+    with serve_jwtkit(tmp_path, env={"JWTKIT_DATABASE_URL": "sqlite:///./jwtkit.db"}) as server:
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            assert (
+                http.post(
+                    "/auth/register", json={"username": "alice", "password": "correct horse"}
+                ).status_code
+                == 201
+            )
+            login = http.post(
+                "/auth/login", json={"username": "alice", "password": "correct horse"}
+            ).json()
+            me = http.get(
+                "/auth/userinfo", headers={"Authorization": f"Bearer {login['access_token']}"}
+            )
+            assert me.status_code == 200 and me.json()["username"] == "alice"
+            rotated = http.post(
+                "/auth/token",
+                data={"grant_type": "refresh_token", "refresh_token": login["refresh_token"]},
+            )
+            assert rotated.status_code == 200
+            reuse = http.post(
+                "/auth/token",
+                data={"grant_type": "refresh_token", "refresh_token": login["refresh_token"]},
+            )
+            assert reuse.json()["error"] == "invalid_grant"
+            fresh = http.post(
+                "/auth/login", json={"username": "alice", "password": "correct horse"}
+            ).json()
+            assert (
+                http.post("/auth/revoke", data={"token": fresh["refresh_token"]}).status_code == 200
+            )
+            after = http.post(
+                "/auth/token",
+                data={"grant_type": "refresh_token", "refresh_token": fresh["refresh_token"]},
+            )
+            assert after.json()["error"] == "invalid_grant"
+        banner = server.output()
+    assert f"issuer {server.url}" in banner
+    assert "migrated empty -> 0001" in banner
+    assert "jwtkit admin users create NAME --admin" in banner
+    assert "master key was generated" in banner
+    key_file = tmp_path / "jwtkit.db.master-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600

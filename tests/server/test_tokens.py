@@ -1,0 +1,305 @@
+"""Tokens end to end through the API, on SQLite and PostgreSQL: RFC 9068 access tokens,
+rotating refresh tokens with reuse detection, revocation, introspection, logout."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+import jwtkit
+from jwtkit.server.services.clients import FIRST_PARTY_CLIENT_ID
+
+from .conftest import Server, basic, bearer, make_settings, running_server
+
+pytestmark = pytest.mark.anyio
+
+
+async def refresh(server: Server, refresh_token: str, **extra: str) -> Any:
+    return await server.client.post(
+        "/auth/token", data={"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
+    )
+
+
+async def test_login_gives_an_rfc9068_access_token_and_a_refresh_token(server: Server) -> None:
+    user = await server.register("alice")
+    response = await server.client.post(
+        "/auth/login", json={"username": "alice", "password": server.passwords["alice"]}
+    )
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 900
+    assert len(body["refresh_token"]) >= 43  # 256 bits, base64url
+    header = jwtkit.get_unverified_header(body["access_token"])
+    assert header["typ"] == "at+jwt" and header["alg"] == "ES256" and header["kid"]
+    jwks = (await server.client.get("/.well-known/jwks.json")).json()
+    claims = jwtkit.decode(
+        body["access_token"],
+        jwtkit.KeySet.from_dict(jwks),
+        algorithms=["ES256"],
+        audience="api",
+        issuer="http://issuer.test",
+        typ="at+jwt",
+        now=server.clock(),
+    )
+    assert claims["sub"] == user["id"]
+    assert claims["client_id"] == FIRST_PARTY_CLIENT_ID
+    assert claims["exp"] - claims["iat"] == 900
+    assert set(claims) >= {"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"}
+    assert claims["scope"] == body["scope"] == "openid profile email"
+
+
+async def test_refresh_rotates_and_a_reused_token_revokes_the_family(server: Server) -> None:
+    await server.register("alice")
+    first = await server.login("alice")
+    second = (await refresh(server, first["refresh_token"])).json()
+    assert second["refresh_token"] != first["refresh_token"]
+    third = (await refresh(server, second["refresh_token"])).json()
+
+    reuse = await refresh(server, first["refresh_token"])  # an attacker replays a spent token
+    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+    # The whole family ends: the newest refresh token and every access token of the session.
+    assert (await refresh(server, third["refresh_token"])).json()["error"] == "invalid_grant"
+    for tokens in (first, second, third):
+        answer = await server.client.get("/auth/userinfo", headers=bearer(tokens["access_token"]))
+        assert answer.status_code == 401
+        assert 'error="invalid_token"' in answer.headers["www-authenticate"]
+    events = [event.event for event in await server.runtime.audit.recent()]
+    assert "refresh_token_reuse" in events
+
+
+async def test_refresh_tokens_are_stored_only_as_hashes(server: Server) -> None:
+    from sqlalchemy import select
+
+    from jwtkit.server.db.models import RefreshToken
+
+    await server.register("alice")
+    tokens = await server.login("alice")
+    async with server.runtime.database.transaction() as session:
+        stored = list((await session.scalars(select(RefreshToken.token_hash))).all())
+    assert tokens["refresh_token"] not in stored
+    assert len(stored) == 1 and len(stored[0]) == 64
+
+
+async def test_expired_refresh_token_is_refused(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice")
+    server.clock.advance(server.settings.refresh_token_lifetime + 1)
+    assert (await refresh(server, tokens["refresh_token"])).json()["error"] == "invalid_grant"
+
+
+async def test_refresh_can_narrow_but_not_widen_the_scope(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice", scope="openid profile")
+    narrowed = await refresh(server, tokens["refresh_token"], scope="openid")
+    assert narrowed.status_code == 200 and narrowed.json()["scope"] == "openid"
+    wider = await refresh(server, narrowed.json()["refresh_token"], scope="openid email")
+    assert wider.status_code == 400 and wider.json()["error"] == "invalid_scope"
+
+
+async def test_a_scope_the_user_does_not_have_is_refused(server: Server) -> None:
+    await server.register("alice")
+    response = await server.client.post(
+        "/auth/login",
+        json={"username": "alice", "password": server.passwords["alice"], "scope": "admin"},
+    )
+    assert response.status_code == 400 and response.json()["error"] == "invalid_scope"
+
+
+async def test_refresh_token_of_another_client_is_refused(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice")
+    client_id, secret = await server.confidential_client("refresh_token", "password")
+    stolen = await server.client.post(
+        "/auth/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        headers=basic(client_id, secret),
+    )
+    assert stolen.status_code == 400 and stolen.json()["error"] == "invalid_grant"
+    # ... and the rightful client can still use it: a foreign client cannot burn a session.
+    assert (await refresh(server, tokens["refresh_token"])).status_code == 200
+
+
+async def test_grace_period_returns_the_same_successor(database_url: str, clock: Any) -> None:
+    settings = make_settings(database_url, refresh_token_reuse_grace=5)
+    async with running_server(settings, clock) as server:
+        await server.register("alice")
+        tokens = await server.login("alice")
+        first = (await refresh(server, tokens["refresh_token"])).json()
+        clock.advance(2)
+        retry = await refresh(server, tokens["refresh_token"])  # the response was lost
+        assert retry.status_code == 200
+        assert retry.json()["refresh_token"] == first["refresh_token"]
+        clock.advance(10)  # past the grace period the same replay is reuse
+        late = await refresh(server, tokens["refresh_token"])
+        assert late.json()["error"] == "invalid_grant"
+        assert (await refresh(server, first["refresh_token"])).status_code == 400
+
+
+async def test_concurrent_refreshes_yield_exactly_one_successor(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice")
+    responses = await asyncio.gather(*(refresh(server, tokens["refresh_token"]) for _ in range(50)))
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses.count(200) == 1 and statuses.count(400) == 49
+    winner = next(response.json() for response in responses if response.status_code == 200)
+    # The 49 replays were reuse: the family is revoked, so even the winner's token is dead.
+    assert (await refresh(server, winner["refresh_token"])).status_code == 400
+
+
+async def test_logout_ends_the_session(server: Server) -> None:
+    await server.register("alice")
+    session = await server.login("alice")
+    other = await server.login("alice")  # another device
+    response = await server.client.post(
+        "/auth/logout",
+        headers=bearer(session["access_token"]),
+        json={"refresh_token": session["refresh_token"]},
+    )
+    assert response.status_code == 204
+    assert (
+        await server.client.get("/auth/userinfo", headers=bearer(session["access_token"]))
+    ).status_code == 401
+    assert (await refresh(server, session["refresh_token"])).status_code == 400
+    # The other device's session is untouched.
+    assert (
+        await server.client.get("/auth/userinfo", headers=bearer(other["access_token"]))
+    ).status_code == 200
+    assert (await refresh(server, other["refresh_token"])).status_code == 200
+
+
+async def test_revocation_endpoint_ends_refresh_and_access_tokens(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice")
+    response = await server.client.post("/auth/revoke", data={"token": tokens["refresh_token"]})
+    assert response.status_code == 200
+    assert (await refresh(server, tokens["refresh_token"])).status_code == 400
+    assert (
+        await server.client.get("/auth/userinfo", headers=bearer(tokens["access_token"]))
+    ).status_code == 401
+
+    again = await server.login("alice")
+    response = await server.client.post(
+        "/auth/revoke", data={"token": again["access_token"], "token_type_hint": "access_token"}
+    )
+    assert response.status_code == 200
+    assert (
+        await server.client.get("/auth/userinfo", headers=bearer(again["access_token"]))
+    ).status_code == 401
+    # RFC 7009 §2.2: an unknown token is answered 200 as well.
+    assert (await server.client.post("/auth/revoke", data={"token": "nonsense"})).status_code == 200
+
+
+async def test_a_client_cannot_revoke_another_clients_token(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice")
+    client_id, secret = await server.confidential_client("client_credentials")
+    response = await server.client.post(
+        "/auth/revoke", data={"token": tokens["refresh_token"]}, headers=basic(client_id, secret)
+    )
+    assert response.status_code == 200
+    assert (await refresh(server, tokens["refresh_token"])).status_code == 200
+
+
+async def test_introspection_needs_a_confidential_client(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice")
+    anonymous = await server.client.post("/auth/introspect", data={"token": tokens["access_token"]})
+    assert anonymous.status_code == 401 and anonymous.json()["error"] == "invalid_client"
+    assert anonymous.headers["www-authenticate"].startswith("Basic")
+    client_id, secret = await server.confidential_client("client_credentials")
+    live = await server.client.post(
+        "/auth/introspect", data={"token": tokens["access_token"]}, headers=basic(client_id, secret)
+    )
+    body = live.json()
+    assert body["active"] is True and body["sub"] and body["client_id"] == FIRST_PARTY_CLIENT_ID
+    await server.client.post("/auth/revoke", data={"token": tokens["access_token"]})
+    dead = await server.client.post(
+        "/auth/introspect", data={"token": tokens["access_token"]}, headers=basic(client_id, secret)
+    )
+    assert dead.json() == {"active": False}
+
+
+async def test_introspection_of_expired_and_garbage_tokens(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice")
+    client_id, secret = await server.confidential_client("client_credentials")
+    server.clock.advance(901)
+    for token in (tokens["access_token"], "garbage", "a.b.c", "x" * 9000):
+        response = await server.client.post(
+            "/auth/introspect", data={"token": token}, headers=basic(client_id, secret)
+        )
+        assert response.status_code == 200 and response.json() == {"active": False}
+
+
+async def test_client_credentials_with_basic_and_post(server: Server) -> None:
+    client_id, secret = await server.confidential_client(
+        "client_credentials", scopes=["orders:read"], audiences=["orders-api"]
+    )
+    with_basic = await server.client.post(
+        "/auth/token", data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
+    )
+    with_post = await server.client.post(
+        "/auth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+    for response in (with_basic, with_post):
+        assert response.status_code == 200
+        body = response.json()
+        assert "refresh_token" not in body and body["scope"] == "orders:read"
+        claims = _claims(body["access_token"])
+        assert claims["sub"] == client_id and claims["aud"] == "orders-api"
+
+
+def _claims(token: str) -> dict[str, Any]:
+    import base64
+    import json
+
+    segment = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))))
+
+
+async def test_wrong_client_secret_is_invalid_client_with_a_challenge(server: Server) -> None:
+    client_id, _ = await server.confidential_client("client_credentials")
+    for headers, data in (
+        (basic(client_id, "wrong"), {}),
+        (basic("no-such-client", "x"), {}),
+        ({}, {"client_id": client_id, "client_secret": "wrong"}),
+        ({}, {"client_id": client_id}),  # a confidential client without its secret
+    ):
+        response = await server.client.post(
+            "/auth/token", data={"grant_type": "client_credentials", **data}, headers=headers
+        )
+        assert response.status_code == 401, data
+        assert response.json()["error"] == "invalid_client"
+        assert response.headers["www-authenticate"] == 'Basic realm="jwtkit"'
+
+
+async def test_the_first_party_client_may_not_use_client_credentials(server: Server) -> None:
+    response = await server.client.post("/auth/token", data={"grant_type": "client_credentials"})
+    assert response.status_code == 400 and response.json()["error"] == "unauthorized_client"
+
+
+async def test_unknown_grant_type(server: Server) -> None:
+    response = await server.client.post("/auth/token", data={"grant_type": "urn:made:up"})
+    assert response.status_code == 400 and response.json()["error"] == "unsupported_grant_type"
+
+
+async def test_password_grant_over_the_token_endpoint(server: Server) -> None:
+    await server.register("alice")
+    response = await server.client.post(
+        "/auth/token",
+        data={"grant_type": "password", "username": "ALICE", "password": server.passwords["alice"]},
+    )
+    assert response.status_code == 200 and response.json()["refresh_token"]
+
+
+async def test_password_grant_can_be_switched_off(database_url: str, clock: Any) -> None:
+    async with running_server(make_settings(database_url, password_grant=False), clock) as server:
+        await server.register("alice")
+        response = await server.client.post(
+            "/auth/login", json={"username": "alice", "password": server.passwords["alice"]}
+        )
+        assert response.status_code == 400 and response.json()["error"] == "unauthorized_client"
