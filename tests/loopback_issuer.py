@@ -53,6 +53,8 @@ class LoopbackIssuer:
         #: path -> (status, headers, body bytes): answered instead of the normal route.
         self.responses: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.metadata_overrides: dict[str, Any] = {}
+        #: path -> event: a request to that path waits (at most 10 s) until it is set.
+        self.hold: dict[str, threading.Event] = {}
         self._metadata_at = metadata_at
         self._lock = threading.Lock()
         issuer = self
@@ -163,6 +165,9 @@ class LoopbackIssuer:
         path = urlsplit(request.path).path
         with self._lock:
             self.requests[path] += 1
+        gate = self.hold.get(path)
+        if gate is not None:
+            gate.wait(timeout=10)
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
         status, headers, payload = self._route(request.command, path, request, body)

@@ -8,7 +8,19 @@ from pathlib import Path
 
 import jwtkit
 
-HEAVY_MODULES = ("httpx", "typer", "rich", "fastapi", "sqlalchemy", "flask", "django", "redis")
+HEAVY_MODULES = (
+    "httpx",
+    "typer",
+    "rich",
+    "fastapi",
+    "starlette",
+    "litestar",
+    "sqlalchemy",
+    "flask",
+    "django",
+    "rest_framework",
+    "redis",
+)
 
 
 def test_import_jwtkit_pulls_in_no_optional_dependency() -> None:
@@ -85,3 +97,23 @@ def test_tests_read_their_vectors_from_inside_the_repository() -> None:
         assert len(paths) == count, name
         for path in paths:
             assert path.resolve().is_relative_to(repository), path
+
+
+def _imported_after(statement: str) -> set[str]:
+    code = (
+        f"import sys; {statement}; "
+        f"print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return set(filter(None, result.stdout.strip().split(",")))
+
+
+def test_each_integration_imports_only_its_own_framework() -> None:
+    assert _imported_after("import jwtkit.integrations") == set()
+    assert _imported_after("import jwtkit.integrations.asgi") == set()
+    assert _imported_after("import jwtkit.integrations.fastapi") == {"fastapi", "starlette"}
+    assert _imported_after("import jwtkit.integrations.flask") == {"flask"}
+    assert "fastapi" not in _imported_after("import jwtkit.integrations.django")
+    assert "flask" not in _imported_after("import jwtkit.integrations.django")

@@ -1,0 +1,93 @@
+"""jwtkit.integrations.django: JWTAuthMiddleware, require_token and the JWTKIT setting.
+
+Django runs in-process with the test client on the URLconf of django_urls.py; the RFC 6750
+answers are checked for every framework in test_rfc6750.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client, override_settings
+
+from jwtkit.integrations.django import get_guard
+from loopback_issuer import LoopbackIssuer
+
+MIDDLEWARE = ["jwtkit.integrations.django.JWTAuthMiddleware"]
+
+
+@pytest.fixture
+def settings_for(issuer: LoopbackIssuer) -> Iterator[dict[str, Any]]:
+    yield {"ISSUER": issuer.issuer, "AUDIENCE": "api"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def test_the_middleware_sets_jwt_claims(issuer: LoopbackIssuer, settings_for: Any) -> None:
+    with override_settings(JWTKIT=settings_for, MIDDLEWARE=MIDDLEWARE):
+        client = Client()
+        assert client.get("/public").json() == {"anonymous": True}
+        assert client.get("/public", **bearer(issuer.token())).json() == {"anonymous": False}
+        # A bad token is refused by the middleware, even on a public view.
+        refused = client.get("/public", **bearer(issuer.token(aud="other")))
+        assert refused.status_code == 401
+        assert refused["WWW-Authenticate"].startswith('Bearer realm="api", error="invalid_token"')
+
+
+def test_require_token_works_without_the_middleware(
+    issuer: LoopbackIssuer, settings_for: Any
+) -> None:
+    with override_settings(JWTKIT=settings_for, MIDDLEWARE=[]):
+        client = Client()
+        assert client.get("/orders", **bearer(issuer.token())).json()["orders"] == [1, 2, 3]
+        assert client.get("/orders").status_code == 401
+        assert client.get("/orders", **bearer(issuer.token(scope="x"))).status_code == 403
+        assert client.get("/public", **bearer("a.b.c")).status_code == 200  # no check there
+
+
+@pytest.mark.parametrize("middleware", [MIDDLEWARE, []])
+def test_class_based_and_async_views(
+    issuer: LoopbackIssuer, settings_for: Any, middleware: list[str]
+) -> None:
+    with override_settings(JWTKIT=settings_for, MIDDLEWARE=middleware):
+        client = Client()
+        answer = client.get("/orders/class", **bearer(issuer.token()))
+        assert answer.json() == {"sub": "alice", "view": "class"}
+        assert client.get("/orders/class").status_code == 401
+        write = issuer.token(scope="orders:read orders:write")
+        assert client.get("/orders/write", **bearer(write)).json() == {
+            "sub": "alice",
+            "created": True,
+        }
+        answer = client.get("/orders/write", **bearer(issuer.token()))
+        assert answer.status_code == 403
+        assert answer["WWW-Authenticate"].endswith('scope="orders:read orders:write"')
+
+
+def test_a_missing_setting_is_improperly_configured() -> None:
+    with override_settings(JWTKIT=None), pytest.raises(ImproperlyConfigured, match="JWTKIT"):
+        get_guard()
+
+
+def test_changing_the_setting_rebuilds_the_guard(issuer: LoopbackIssuer) -> None:
+    with override_settings(JWTKIT={"ISSUER": issuer.issuer, "AUDIENCE": "orders"}):
+        assert get_guard().audience == "orders"
+        with override_settings(JWTKIT={"ISSUER": issuer.issuer, "AUDIENCE": "billing"}):
+            assert get_guard().audience == "billing"
+        assert get_guard().audience == "orders"
+
+
+def test_a_misspelt_setting_fails_at_start_up(issuer: LoopbackIssuer) -> None:
+    from jwtkit.errors import InvalidOptionError
+    from jwtkit.integrations.django import JWTAuthMiddleware
+
+    with (
+        override_settings(JWTKIT={"ISSUER": issuer.issuer, "AUDIENCE": "a", "JWKS_URI": "x"}),
+        pytest.raises(InvalidOptionError, match="JWKS_URI"),
+    ):
+        JWTAuthMiddleware(lambda request: None)  # type: ignore[arg-type, return-value]
