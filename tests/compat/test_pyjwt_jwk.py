@@ -232,3 +232,33 @@ def test_decode_with_a_key_from_a_pyjwkset(jwt: ModuleType, keys: dict[str, Any]
     kid = jwt.get_unverified_header(token)["kid"]
     assert jwt.decode(token, jwk_set[kid], algorithms=["ES256"]) == {"a": 1}
     assert jwt.decode(token, jwk_set[kid].key, algorithms=["ES256"]) == {"a": 1}
+
+
+@pytest.mark.parametrize("crv", [{"name": "P-256"}, ["P-256"], 256])
+@pytest.mark.parametrize("kty", ["EC", "OKP"])
+def test_pyjwk_rejects_crv_that_is_an_object(jwt: ModuleType, kty: str, crv: Any) -> None:
+    # A hostile JWKS can put any JSON value in crv: InvalidKeyError, never a TypeError.
+    with pytest.raises(jwt.InvalidKeyError, match="Unsupported crv"):
+        jwt.PyJWK({"kty": kty, "crv": crv, "x": "AAAA", "y": "AAAA"})
+
+
+def test_pyjwkset_skips_member_whose_crv_is_an_object(
+    jwt: ModuleType, keys: dict[str, Any]
+) -> None:
+    ec_jwk = jwt.algorithms.ECAlgorithm.to_jwk(keys["ES256"].public, as_dict=True)
+    document = {
+        "keys": [
+            {"kty": "EC", "crv": {"name": "P-256"}, "x": "AAAA", "y": "AAAA", "kid": "odd"},
+            {"kty": "OKP", "crv": ["Ed25519"], "x": "AAAA", "kid": "odder"},
+            {**ec_jwk, "kid": "ec"},
+        ]
+    }
+    assert [key.key_id for key in jwt.PyJWKSet.from_dict(document)] == ["ec"]
+
+
+def test_pyjwkset_without_usable_keys_message_matches_pyjwt(jwt: ModuleType) -> None:
+    with pytest.raises(jwt.PyJWKSetError) as caught:
+        jwt.PyJWKSet([{"kty": "EC", "crv": {}, "x": "AAAA"}])
+    assert str(caught.value) == (
+        "The JWK Set did not contain any usable keys. Perhaps 'cryptography' is not installed?"
+    )

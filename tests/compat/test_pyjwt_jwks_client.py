@@ -1,6 +1,7 @@
 """``PyJWKClient`` against a JWKS endpoint on a loopback ``http.server`` in a thread, on
-PyJWT (urllib) and on ``jwtkit.compat.pyjwt`` (jwtkit's JWKSClient). The server counts
-requests, so caching and refetching are checked by count, never by time."""
+PyJWT and on ``jwtkit.compat.pyjwt`` (urllib's ``urlopen`` in front of jwtkit's JWKS cache
+core). The server counts requests, so caching and refetching are checked by count, never by
+time."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ class JWKSEndpoint:
     def __init__(self) -> None:
         self.document: Any = {"keys": []}
         self.status = 200
+        self.reason: str | None = None
+        self.redirect_to: str | None = None
         self.requests: list[dict[str, str]] = []
+        self.paths: list[str] = []
         self.url = ""
 
 
@@ -32,8 +36,15 @@ def server() -> Iterator[JWKSEndpoint]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             endpoint.requests.append(dict(self.headers))
+            endpoint.paths.append(self.path)
+            if endpoint.redirect_to is not None and self.path != endpoint.redirect_to:
+                self.send_response(302)
+                self.send_header("Location", endpoint.redirect_to)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             body = json.dumps(endpoint.document).encode()
-            self.send_response(endpoint.status)
+            self.send_response(endpoint.status, endpoint.reason)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -69,7 +80,10 @@ def endpoint(server: JWKSEndpoint, keys: dict[str, Any]) -> JWKSEndpoint:
         ]
     }
     server.status = 200
+    server.reason = None
+    server.redirect_to = None
     server.requests.clear()
+    server.paths.clear()
     return server
 
 
@@ -210,6 +224,151 @@ def test_match_kid(jwt: ModuleType, endpoint: JWKSEndpoint) -> None:
     signing_keys = client.get_signing_keys()
     assert client.match_kid(signing_keys, "ec-1").key_id == "ec-1"
     assert client.match_kid(signing_keys, "nope") is None
+
+
+def test_refuses_redirect_without_following_it(jwt: ModuleType, endpoint: JWKSEndpoint) -> None:
+    # Following it would send the caller's headers (often a credential) to another URL.
+    endpoint.redirect_to = "/moved/jwks.json"
+    client = jwt.PyJWKClient(endpoint.url, headers={"Authorization": "Bearer internal"})
+    with pytest.raises(jwt.PyJWKClientConnectionError, match="302"):
+        client.get_jwk_set()
+    assert endpoint.paths == ["/.well-known/jwks.json"]
+
+
+def test_jwk_set_cache_attribute(jwt: ModuleType, endpoint: JWKSEndpoint) -> None:
+    cached = jwt.PyJWKClient(endpoint.url, lifespan=120)
+    assert cached.jwk_set_cache is not None
+    assert cached.jwk_set_cache.lifespan == 120
+    assert cached.jwk_set_cache.get() is None  # nothing fetched yet
+    cached.get_jwk_set()
+    assert [key.key_id for key in cached.jwk_set_cache.get().keys][:2] == ["rsa-1", "ec-1"]
+    assert jwt.PyJWKClient(endpoint.url, cache_jwk_set=False).jwk_set_cache is None
+
+
+# -- PyJWT's message texts (consumers show them to their users) -------------------------------
+
+
+def test_connection_error_message_matches_pyjwt(jwt: ModuleType, endpoint: JWKSEndpoint) -> None:
+    endpoint.status = 500
+    client = jwt.PyJWKClient(endpoint.url)
+    with pytest.raises(jwt.PyJWKClientConnectionError) as caught:
+        client.get_signing_key("rsa-1")
+    assert str(caught.value) == (
+        'Fail to fetch data from the url, err: "HTTP Error 500: Internal Server Error"'
+    )
+
+
+def test_unknown_kid_message_matches_pyjwt(jwt: ModuleType, endpoint: JWKSEndpoint) -> None:
+    client = jwt.PyJWKClient(endpoint.url)
+    with pytest.raises(jwt.PyJWKClientError) as caught:
+        client.get_signing_key("no-such-kid")
+    assert str(caught.value) == 'Unable to find a signing key that matches: "no-such-kid"'
+
+
+def test_client_settings_messages_match_pyjwt(jwt: ModuleType, endpoint: JWKSEndpoint) -> None:
+    for settings, text in (
+        ({"lifespan": 0}, 'Lifespan must be greater than 0, the input is "0"'),
+        (
+            {"cooldown_duration": -1},
+            'Cooldown duration must be greater than or equal to 0, the input is "-1"',
+        ),
+        (
+            {"cooldown_duration": float("inf")},
+            'Cooldown duration must be finite, the input is "inf"',
+        ),
+    ):
+        with pytest.raises(jwt.PyJWKClientError) as caught:
+            jwt.PyJWKClient(endpoint.url, **settings)
+        assert str(caught.value) == text
+
+
+def test_error_class_follows_the_failure_not_its_text(
+    jwt: ModuleType, endpoint: JWKSEndpoint
+) -> None:
+    # The server's reason phrase is the attacker's text: it must not change the class.
+    endpoint.status = 503
+    endpoint.reason = "Invalid JWKS: it contains private or symmetric key material"
+    with pytest.raises(jwt.PyJWKClientConnectionError):
+        jwt.PyJWKClient(endpoint.url).get_jwk_set()
+    endpoint.status = 200
+    endpoint.reason = None
+    endpoint.document = {"keys": "Fail to fetch data from the url"}
+    with pytest.raises(jwt.PyJWKSetError, match="Invalid JWK Set value"):
+        jwt.PyJWKClient(endpoint.url).get_jwk_set()
+    endpoint.document = ["Fail to fetch data from the url"]
+    with pytest.raises(jwt.PyJWKClientError) as caught:
+        jwt.PyJWKClient(endpoint.url).get_jwk_set()
+    assert not isinstance(caught.value, jwt.PyJWKClientConnectionError)
+
+
+# -- the transport: urllib.request.urlopen, patchable as in PyJWT 2.12 ------------------------
+
+
+def test_fetches_through_urlopen_with_pyjwt_arguments(endpoint: JWKSEndpoint) -> None:
+    # PyJWT up to 2.12 called urllib.request.urlopen(Request(uri, headers), timeout=...,
+    # context=...), and test suites patch exactly that; PyJWT 2.15 builds its own opener
+    # instead, so this runs on the drop-in only.
+    import ssl
+    from unittest import mock
+
+    import jwtkit.compat.pyjwt as compat
+
+    context = ssl.create_default_context()
+    headers = {"User-agent": "my-agent"}
+    client = compat.PyJWKClient(endpoint.url, headers=headers, timeout=7, ssl_context=context)
+    with mock.patch("urllib.request.urlopen") as urlopen:
+        response = mock.Mock()
+        response.__enter__ = mock.Mock(return_value=response)
+        response.__exit__ = mock.Mock(return_value=None)
+        response.read.side_effect = [json.dumps(endpoint.document)]
+        urlopen.return_value = response
+        assert client.get_signing_key("ec-1").key_id == "ec-1"
+    request = urlopen.call_args.args[0]
+    assert request.full_url == endpoint.url
+    assert request.headers == headers
+    assert urlopen.call_args.kwargs == {"timeout": 7, "context": context}
+    assert endpoint.requests == []  # the patched function answered, not the network
+
+
+def test_timeout_bounds_the_whole_exchange_against_a_dripping_server() -> None:
+    # The attack: a server that sends its headers one byte at a time never trips a
+    # per-read timeout. The drop-in's timeout bounds the whole exchange, and no second
+    # request is sent while the first one is still being dripped.
+    import jwtkit.compat.pyjwt as compat
+
+    stop = threading.Event()
+    hits: list[str] = []
+
+    class Dripping(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            head = b"HTTP/1.1 200 OK\r\n" + b"X-Padding: " + b"a" * 400 + b"\r\n"
+            for byte in head:  # bounded: at most ~40 s, and stopped when the test ends
+                if stop.wait(0.1):
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            body = b'{"keys": []}'
+            self.wfile.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Dripping)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = compat.PyJWKClient(f"http://127.0.0.1:{httpd.server_address[1]}/j", timeout=1)
+        with pytest.raises(compat.PyJWKClientConnectionError, match="timed out"):
+            client.get_jwk_set()
+        with pytest.raises(compat.PyJWKClientConnectionError, match="not finished"):
+            client.get_jwk_set(refresh=True)
+        assert hits == ["/j"]
+    finally:
+        stop.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
 
 
 # -- deliberate differences (see docs/migrating-from-pyjwt.md) -------------------------------

@@ -23,16 +23,29 @@ from .types import JWKDict
 
 __all__ = ["PyJWK", "PyJWKSet", "PyJWTSetWithTimestamp"]
 
-_EC_DEFAULTS = {None: "ES256", "P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
-_EC_DEFAULTS["secp256k1"] = "ES256K"
+_NO_USABLE_KEYS = (
+    "The JWK Set did not contain any usable keys. Perhaps 'cryptography' is not installed?"
+)
+
+_EC_DEFAULTS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
 
 
-def _default_algorithm(kty: str, crv: Any) -> str:
-    """The algorithm PyJWT infers for a JWK that names none."""
+def _unsupported_crv(crv: object) -> InvalidKeyError:
+    # PyJWT's text; a crv that is not a string (an object, a list) is named by its type only.
+    shown = crv if isinstance(crv, str) else type(crv).__name__
+    return InvalidKeyError(f"Unsupported crv: {shown}")
+
+
+def _default_algorithm(kty: object, crv: object) -> str:
+    """The algorithm PyJWT infers for a JWK that names none (PyJWT's rules and texts; a
+    ``crv`` of any JSON type is an :class:`InvalidKeyError`, never a ``TypeError``)."""
     if kty == "EC":
-        if crv not in _EC_DEFAULTS:
-            raise InvalidKeyError("Unsupported crv")
-        return _EC_DEFAULTS[crv]
+        if not crv:
+            return "ES256"
+        algorithm = _EC_DEFAULTS.get(crv) if isinstance(crv, str) else None
+        if algorithm is None:
+            raise _unsupported_crv(crv)
+        return algorithm
     if kty == "RSA":
         return "RS256"
     if kty == "oct":
@@ -41,9 +54,10 @@ def _default_algorithm(kty: str, crv: Any) -> str:
         if not crv:
             raise InvalidKeyError("crv is not found")
         if crv != "Ed25519":
-            raise InvalidKeyError("Unsupported crv")
+            raise _unsupported_crv(crv)
         return "EdDSA"
-    raise InvalidKeyError("Unsupported kty")
+    shown = kty if isinstance(kty, str) else type(kty).__name__
+    raise InvalidKeyError(f"Unsupported kty: {shown}")
 
 
 class PyJWK:
@@ -62,6 +76,7 @@ class PyJWK:
         try:
             self.Algorithm: Algorithm = get_default_algorithms()[self.algorithm_name]
         except (KeyError, TypeError):
+            # PyJWT appends the whole JWK, private members included: not repeated here.
             raise PyJWKError("Unable to find an algorithm for key") from None
         try:
             self._key = Key.from_dict(jwk_data)
@@ -135,7 +150,7 @@ class PyJWKSet:
             except JWTKitError:
                 continue  # an unusable member is skipped, as PyJWT does
         if not self.keys:
-            raise PyJWKSetError("The JWK Set did not contain any usable keys")
+            raise PyJWKSetError(_NO_USABLE_KEYS)
         _check_unique_kids(self.keys)
 
     @classmethod
@@ -148,7 +163,7 @@ class PyJWKSet:
             except JWTKitError:
                 continue  # a key type PyJWT has no algorithm for (e.g. ML-DSA) is skipped
         if not jwk_set.keys:
-            raise PyJWKSetError("The JWK Set did not contain any usable keys")
+            raise PyJWKSetError(_NO_USABLE_KEYS)
         return jwk_set
 
     @staticmethod
