@@ -242,7 +242,7 @@ def test_verify_checks_issuer_audience_type_and_required_claims(
     assert_one_line_error(run(*base, "--iss", "https://issuer.example.evil", "--aud", "api"), 1)
     assert_one_line_error(run(*base, "--iss", "https://issuer.example", "--aud", "web"), 1)
     assert_one_line_error(run(*base, *good, "--typ", "JWT"), 1, "typ")
-    assert_one_line_error(run(*base, *good, "--require", "jti"), 1, "'jti'")
+    assert_one_line_error(run(*base, *good, "--require", "jti"), 1, '"jti"')
     # A token for an audience is not for a verifier that names none (RFC 7519 §4.1.3).
     assert_one_line_error(run(*base, "--iss", "https://issuer.example"), 1, "audience")
 

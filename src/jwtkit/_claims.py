@@ -54,21 +54,30 @@ def timestamp(value: float | datetime) -> float:
     return value
 
 
+#: PyJWT's texts for a NumericDate that is not one (they are API: consumers show them).
+_NOT_A_DATE = {
+    "iat": "Issued At claim (iat) must be an integer.",
+    "nbf": "Not Before claim (nbf) must be an integer.",
+    "exp": "Expiration Time claim (exp) must be an integer.",
+}
+
+
 def numeric_date(claims: Mapping[str, Any], name: str, error: type[Exception]) -> float | None:
     """A NumericDate claim: absent → None; anything but a finite number → ``error``."""
     value = claims.get(name)
+    message = _NOT_A_DATE.get(name) or f"The {name!r} claim must be a finite number"
     if value is None:
         if name in claims:
-            raise error(f"The {name!r} claim must be a number")
+            raise error(message)
         return None
     kind = type(value)
     if kind is float:
         if not math.isfinite(value):
-            raise error(f"The {name!r} claim must be a finite number")
+            raise error(message)
         return value  # type: ignore[no-any-return]
     # Integers beyond a float's range (10**400) are as meaningless as Infinity.
     if kind is not int or not -_LARGEST_DATE <= value <= _LARGEST_DATE:
-        raise error(f"The {name!r} claim must be a finite number")
+        raise error(message)
     return float(value)
 
 
@@ -212,14 +221,18 @@ class ClaimRules:
                 expires = numeric_date(claims, "exp", DecodeError)
             if expires is not None and expires <= now - leeway:
                 raise ExpiredSignatureError("Signature has expired")
-        if self.check_aud:
-            self._check_audience(claims)
+        # PyJWT's order (issuer, then audience) and texts: which error a token that fails
+        # several checks gets is part of the interface callers rely on.
         if self.check_iss and self.issuer is not None:
             issuer = claims.get("iss")
             if issuer is None:
                 raise MissingRequiredClaimError("iss")
-            if type(issuer) is not str or issuer not in self.issuer:
+            if type(issuer) is not str:
+                raise InvalidIssuerError("Payload Issuer (iss) must be a string")
+            if issuer not in self.issuer:
                 raise InvalidIssuerError("Invalid issuer")
+        if self.check_aud:
+            self._check_audience(claims)
         if self.check_sub and "sub" in claims:
             subject = claims["sub"]
             if type(subject) is not str:
@@ -240,12 +253,12 @@ class ClaimRules:
         audience = claims["aud"]
         if expected is None:
             # RFC 7519 §4.1.3: a token for some audience is not for a caller that names none.
-            raise InvalidAudienceError("Invalid audience: the token names one, none was expected")
+            raise InvalidAudienceError("Invalid audience")
         if self.strict_audience:
             if type(audience) is not str:
-                raise InvalidAudienceError("Invalid claim format in token (strict_aud)")
+                raise InvalidAudienceError("Invalid claim format in token (strict)")
             if audience not in expected:
-                raise InvalidAudienceError("Audience doesn't match (strict_aud)")
+                raise InvalidAudienceError("Audience doesn't match (strict)")
             return
         if type(audience) is str:
             if audience not in expected:

@@ -157,9 +157,10 @@ class MissingRequiredClaimError(InvalidTokenError):
 
     def __init__(self, claims: str | Iterable[str]) -> None:
         self.claims: tuple[str, ...] = (claims,) if isinstance(claims, str) else tuple(claims)
-        names = ", ".join(repr(name) for name in self.claims)
+        # PyJWT's text for one claim (consumers show it to their users), extended to several.
+        names = ", ".join(f'"{name}"' for name in self.claims)
         plural = "claims" if len(self.claims) > 1 else "claim"
-        super().__init__(f"Token is missing the required {plural} {names}")
+        super().__init__(f"Token is missing the {names} {plural}")
 
     @property
     def claim(self) -> str:

@@ -57,7 +57,7 @@ def test_rejects_short_hmac_secret_by_default() -> None:
         token = pyjwt.encode({"a": 1}, "secret", algorithm="HS256")
     with pytest.warns(pyjwt.InsecureKeyLengthWarning):
         assert pyjwt.decode(token, "secret", algorithms=["HS256"]) == {"a": 1}
-    with pytest.raises(compat.InvalidKeyError, match="at least 32 bytes"):
+    with pytest.raises(compat.InvalidKeyError, match="minimum recommended length of 32 bytes"):
         compat.encode({"a": 1}, "secret", algorithm="HS256")
     with pytest.raises(compat.InvalidKeyError):
         compat.PyJWS().encode(b"{}", "secret", algorithm="HS256")
@@ -182,15 +182,6 @@ def test_rejects_numeric_dates_that_are_not_numbers(claim: str, value: Any, erro
     assert pyjwt.decode(token, SECRET, algorithms=["HS256"]) == {claim: value}
     with pytest.raises(getattr(compat.exceptions, error)):
         compat.decode(token, SECRET, algorithms=["HS256"])
-
-
-def test_audience_is_checked_before_issuer() -> None:
-    token = pyjwt.encode({"iss": "someone", "aud": "someone-else"}, SECRET)
-    arguments: dict[str, Any] = {"algorithms": ["HS256"], "issuer": "me", "audience": "api"}
-    with pytest.raises(pyjwt.InvalidIssuerError):
-        pyjwt.decode(token, SECRET, **arguments)
-    with pytest.raises(compat.InvalidAudienceError):
-        compat.decode(token, SECRET, **arguments)
 
 
 def test_negative_leeway_is_refused() -> None:

@@ -16,7 +16,8 @@ import json
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, NoReturn, TypeAlias
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ec import (
     SECP256K1,
     SECP256R1,
@@ -39,6 +40,7 @@ from ...errors import InvalidKeyError, JWTKitError
 from ...jwa import SignatureAlgorithm, get_signature_algorithm
 from ...jwk import ECKey, Key, OctKey, OKPKey, RSAKey
 from ...jwk._asymmetric import AsymmetricKey
+from ._settings import enforce_minimum_key_length
 from .types import HashlibHash, JWKDict
 from .utils import force_bytes
 
@@ -98,6 +100,19 @@ def _import_jwk(jwk: str | JWKDict, key_class: type[Key], error: str) -> Key:
     if obj.get("kty") != key_class.kty:
         raise InvalidKeyError(error)
     return key_class.from_dict(obj)
+
+
+def _load_pem_key(data: bytes) -> Any:
+    """A PEM key as ``cryptography`` loads it, or None (only to word an error like PyJWT)."""
+    for load in (
+        lambda: serialization.load_pem_public_key(data),
+        lambda: serialization.load_pem_private_key(data, password=None),
+    ):
+        try:
+            return load()
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            continue
+    return None
 
 
 def _jwk_output(jwk: dict[str, Any], as_dict: bool) -> JWKDict | str:
@@ -178,14 +193,24 @@ class _JWTKitAlgorithm(Algorithm):
             raise InvalidKeyError("A single key is needed")
         return resolved
 
+    def _algorithm_for(self, key: Key) -> SignatureAlgorithm:
+        """The jwtkit algorithm for ``key`` (an EC object without a fixed curve overrides)."""
+        return self.signature_algorithm()
+
+    # The objects sign and verify with any key length PyJWT's would, once the process
+    # switched the minimum off (configure(enforce_minimum_key_length=False)); not before.
     def sign(self, msg: bytes, key: Any) -> bytes:
-        algorithm = self.signature_algorithm()
-        material = self._jwtkit_key(key)._material_for(algorithm, "sign")
+        jwtkit_key = self._jwtkit_key(key)
+        algorithm = self._algorithm_for(jwtkit_key)
+        material = jwtkit_key._material_for(
+            algorithm, "sign", insecure_sign_with_weak_key=not enforce_minimum_key_length()
+        )
         return algorithm.sign(material, msg)
 
     def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
-        algorithm = self.signature_algorithm()
-        material = self._jwtkit_key(key)._material_for(algorithm, "verify")
+        jwtkit_key = self._jwtkit_key(key)
+        algorithm = self._algorithm_for(jwtkit_key)
+        material = jwtkit_key._material_for(algorithm, "verify", not enforce_minimum_key_length())
         return algorithm.verify(material, msg, sig)
 
 
@@ -230,9 +255,14 @@ class HMACAlgorithm(_JWTKitAlgorithm):
         if not key_bytes:
             raise InvalidKeyError("HMAC key must not be empty.")
         if looks_like_public_key(key_bytes):
+            if key_bytes.lstrip().startswith((b"{", b"[")):
+                raise InvalidKeyError(
+                    "The specified key looks like a JWK and should not be used directly as an "
+                    "HMAC secret. Load it via PyJWK / HMACAlgorithm.from_jwk first."
+                )
             raise InvalidKeyError(
-                "The specified key is an asymmetric key, an x509 certificate or a JWK and "
-                "should not be used as an HMAC secret."
+                "The specified key is an asymmetric key or x509 certificate and should not be "
+                "used as an HMAC secret."
             )
         return key_bytes
 
@@ -293,9 +323,10 @@ class RSAAlgorithm(_JWTKitAlgorithm):
             resolved = resolve_key(key, for_hmac=False)
         except JWTKitError:
             raise InvalidKeyError("Could not parse the provided public key.") from None
-        if not isinstance(resolved, RSAKey):
+        if not isinstance(resolved, Key):
             raise InvalidKeyError("Could not parse the provided public key.")
         prepared: AllowedRSAKeys = _key_object(resolved)
+        self.check_crypto_key_type(prepared)
         return prepared
 
     @staticmethod
@@ -353,6 +384,16 @@ class ECAlgorithm(_JWTKitAlgorithm):
             raise InvalidKeyError("No JOSE algorithm uses this hash with this curve")
         return get_signature_algorithm(name)
 
+    def _algorithm_for(self, key: Key) -> SignatureAlgorithm:
+        # Without an expected curve (ECAlgorithm(SHA256)), PyJWT signs with whatever curve
+        # the key has: SHA-256 on secp256k1 is ES256K, not ES256.
+        if self.expected_curve is None and isinstance(key, ECKey):
+            curve = type(key.public_key_object.curve)
+            name = _EC_NAMES.get((self.hash_alg, curve))
+            if name is not None:
+                return get_signature_algorithm(name)
+        return self.signature_algorithm()
+
     def _validate_curve(self, key: AllowedECKeys) -> None:
         if self.expected_curve is not None and not isinstance(key.curve, self.expected_curve):
             raise InvalidKeyError(
@@ -366,10 +407,23 @@ class ECAlgorithm(_JWTKitAlgorithm):
             return key
         if not isinstance(key, str | bytes):
             raise TypeError("Expecting a PEM-formatted key.")
-        resolved = resolve_key(key, for_hmac=False)
-        if not isinstance(resolved, ECKey):
-            raise InvalidKeyError("Not an elliptic curve key")
+        try:
+            resolved = resolve_key(key, for_hmac=False)
+        except JWTKitError:
+            # A curve jwtkit does not implement (P-192): PyJWT loads the key and then names
+            # the curve mismatch; say the same.
+            loaded = _load_pem_key(force_bytes(key))
+            if loaded is None:
+                raise
+            self.check_crypto_key_type(loaded)
+            self._validate_curve(loaded)
+            # No curve expected: PyJWT hands the key back (signing with it fails later).
+            key_object: AllowedECKeys = loaded
+            return key_object
+        if not isinstance(resolved, Key):
+            raise InvalidKeyError("Not a public or private key")
         prepared: AllowedECKeys = _key_object(resolved)
+        self.check_crypto_key_type(prepared)
         self._validate_curve(prepared)
         return prepared
 

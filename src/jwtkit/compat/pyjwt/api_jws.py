@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ... import _compact, jws
-from ..._codec import b64url_decode, b64url_encode
+from ..._codec import b64url_encode
 from ..._key_input import resolve_key
 from ...errors import (
     DecodeError,
@@ -24,10 +24,12 @@ from ...errors import (
     InvalidKeyError,
     InvalidSignatureError,
     InvalidTokenError,
+    JWTKitError,
+    KeyNotFoundError,
 )
 from ...jwa import SignatureAlgorithm
 from ...jwk import Key, KeySet
-from . import _settings
+from . import _segments, _settings
 from .algorithms import BUILT_IN_CLASSES, Algorithm, _JWTKitAlgorithm, get_default_algorithms
 from .api_jwk import PyJWK, _key_value
 from .types import SigOptions
@@ -191,8 +193,11 @@ class PyJWS:
         signing_input = header_segment + b"." + payload_segment
         signature_algorithm = self._jwtkit_algorithm(algorithm_name)
         if signature_algorithm is not None:
-            signing_key = self._signing_key(key, signature_algorithm)
-            material = self._signing_material(alg_obj, signing_key, signature_algorithm)
+            try:
+                signing_key = self._signing_key(key, signature_algorithm)
+                material = self._signing_material(alg_obj, signing_key, signature_algorithm)
+            except InvalidKeyError as error:
+                raise _pyjwt_key_error(alg_obj, key, error) from None
             signature = signature_algorithm.sign(material, signing_input)
         else:
             prepared = alg_obj.prepare_key(key.key if isinstance(key, PyJWK) else key)
@@ -244,8 +249,18 @@ class PyJWS:
                 'It is required that you pass in a value for the "algorithms" argument when '
                 "calling decode()."
             )
-        header_segment, payload_segment, signature_segment, header = self._load(jwt)
-        signature = b64url_decode(signature_segment, "signature")
+        header_segment, payload_segment, signature_segment, header = _segments.load(jwt)
+        if header.get("b64", True) is False:
+            payload = b""
+        else:
+            payload = _segments.decode_segment(payload_segment, "payload")
+        signature = _segments.decode_segment(signature_segment, "crypto")
+        self._validate_headers(header)
+        if detached_payload is not None and header.get("b64", True) is not False:
+            raise DecodeError(
+                'It is only valid to pass "detached_payload" when the protected header has '
+                '"b64" set to false.'
+            )
         if header.get("b64", True) is False:
             if detached_payload is None:
                 raise DecodeError(
@@ -255,12 +270,6 @@ class PyJWS:
             payload = bytes(detached_payload)
             signing_input = header_segment.encode("ascii") + b"." + payload
         else:
-            if detached_payload is not None:
-                raise DecodeError(
-                    'It is only valid to pass "detached_payload" when the protected header '
-                    'has "b64" set to false.'
-                )
-            payload = b64url_decode(payload_segment, "payload")
             signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
         if verify_signature:
             self._verify_signature(signing_input, header, signature, key, algorithms, merged)
@@ -284,25 +293,13 @@ class PyJWS:
 
     def get_unverified_header(self, jwt: str | bytes) -> dict[str, Any]:
         """The header, unverified: use it to pick a key, never to trust anything."""
-        _, payload_segment, signature_segment, header = self._load(jwt)
+        _, payload_segment, signature_segment, header = _segments.load(jwt)
         # Like PyJWT, a token whose other segments are not base64url has no usable header.
         if header.get("b64", True) is not False:
-            b64url_decode(payload_segment, "payload")
-        b64url_decode(signature_segment, "signature")
+            _segments.decode_segment(payload_segment, "payload")
+        _segments.decode_segment(signature_segment, "crypto")
+        self._validate_headers(header)
         return dict(header)
-
-    @staticmethod
-    def _load(jwt: object) -> tuple[str, str, str, dict[str, Any]]:
-        segments = _compact.split_compact(jwt)
-        if len(segments) < 3:
-            raise DecodeError("Not enough segments")
-        if len(segments) > 3:
-            raise DecodeError("Invalid JWS: a compact JWS has three segments")
-        header_segment, payload_segment, signature_segment = segments
-        header = _compact.parse_header_segment(header_segment)
-        if header.get("b64", True) is False and payload_segment:
-            raise DecodeError("Payload segment must be empty when 'b64' is false.")
-        return header_segment, payload_segment, signature_segment, header
 
     def _verify_signature(
         self,
@@ -323,7 +320,9 @@ class PyJWS:
         if not alg or (allowed is not None and alg not in allowed):
             raise InvalidAlgorithmError("The specified alg value is not allowed")
         if isinstance(key, PyJWK) and alg != key.algorithm_name:
-            raise InvalidAlgorithmError("The token's algorithm does not match the key's")
+            raise InvalidAlgorithmError(
+                f"Token algorithm {alg!r} does not match the key's algorithm {key.algorithm_name!r}"
+            )
         try:
             alg_obj = self.get_algorithm_by_name(alg)
         except NotImplementedError:
@@ -335,26 +334,43 @@ class PyJWS:
         if signature_algorithm is None:
             self._verify_with_own_algorithm(alg_obj, signing_input, signature, key, options)
             return
+        try:
+            self._verify_with_jwtkit(alg_obj, header, signing_input, signature, key, options, alg)
+        except KeyNotFoundError:
+            raise
+        except InvalidAlgorithmError as error:
+            # The token's alg was allowed but the key does not fit it (RS256 token, EC key):
+            # PyJWT calls that a key error, not a token error.
+            raise _pyjwt_key_error(alg_obj, key, InvalidKeyError(str(error))) from None
+        except InvalidKeyError as error:
+            raise _pyjwt_key_error(alg_obj, key, error) from None
+
+    @staticmethod
+    def _verify_with_jwtkit(
+        alg_obj: Algorithm,
+        header: dict[str, Any],
+        signing_input: bytes,
+        signature: bytes,
+        key: Any,
+        options: SigOptions,
+        alg: str,
+    ) -> None:
+        """jwtkit's one verify path, weak keys allowed only when the caller said so."""
         algorithm = _compact.choose_algorithm(header, (alg,))
         keys = key._key if isinstance(key, PyJWK) else resolve_key(key, algorithm.key_type == "oct")
         if not isinstance(keys, Key | KeySet):
             raise InvalidKeyError("Unsupported key type for decode()")
         candidates = _compact.verification_keys(keys, header, algorithm)
         try:
-            try:
-                _compact.verify_with_keys(algorithm, candidates, signing_input, signature)
-            except InsecureKeyError:
-                if not _settings.is_relaxed(options):
-                    raise
-                for candidate in candidates:
-                    _warn_weak_key(alg_obj, candidate, stacklevel=5)
-                _compact.verify_with_keys(
-                    algorithm, candidates, signing_input, signature, allow_weak_keys=True
-                )
-        except InvalidAlgorithmError as error:
-            # The token's alg was allowed but the key does not fit it (RS256 token, EC key):
-            # PyJWT calls that a key error, not a token error.
-            raise InvalidKeyError(str(error)) from None
+            _compact.verify_with_keys(algorithm, candidates, signing_input, signature)
+        except InsecureKeyError:
+            if not _settings.is_relaxed(options):
+                raise
+            for candidate in candidates:
+                _warn_weak_key(alg_obj, candidate, stacklevel=6)
+            _compact.verify_with_keys(
+                algorithm, candidates, signing_input, signature, allow_weak_keys=True
+            )
 
     @staticmethod
     def _check_key_length(alg_obj: Algorithm, prepared: Any, options: SigOptions) -> None:
@@ -378,10 +394,36 @@ class PyJWS:
             raise InvalidSignatureError("Signature verification failed")
 
     def _validate_headers(self, headers: dict[str, Any], *, encoding: bool = False) -> None:
-        if "kid" in headers and not isinstance(headers["kid"], str):
-            raise InvalidTokenError("Key ID header parameter must be a string")
-        if not encoding:
-            _compact.check_header(headers)
+        if encoding:
+            if "kid" in headers and not isinstance(headers["kid"], str):
+                raise InvalidTokenError("Key ID header parameter must be a string")
+            return
+        _segments.check_header(headers)
+
+
+def _pyjwt_key_error(alg_obj: Algorithm, key: Any, error: InvalidKeyError) -> InvalidKeyError:
+    """The error for a key jwtkit refused, with PyJWT's text when PyJWT refuses it too.
+
+    Asked only after jwtkit said no (the hot path never pays for it): PyJWT's own checks
+    (``prepare_key``, ``check_key_length``) run on the same key, and PyJWT's message wins.
+    When PyJWT would accept the key, the refusal is one of jwtkit's deliberate differences
+    and keeps jwtkit's message. PyJWT's ``TypeError``/``ValueError`` become InvalidKeyError.
+    """
+    if isinstance(key, Key | KeySet | dict):
+        return error  # jwtkit's own key forms: PyJWT has nothing to say about them
+    try:
+        prepared = alg_obj.prepare_key(key.key if isinstance(key, PyJWK) else key)
+    except InvalidKeyError as pyjwt_error:
+        return pyjwt_error
+    except (TypeError, ValueError) as pyjwt_error:
+        return InvalidKeyError(str(pyjwt_error))
+    except JWTKitError:
+        return error
+    if isinstance(error, InsecureKeyError):
+        message = alg_obj.check_key_length(prepared)
+        if message:
+            return InsecureKeyError(message)
+    return error
 
 
 def _warn_weak_key(alg_obj: Algorithm, key: Key, stacklevel: int) -> None:

@@ -17,10 +17,14 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from ..._claims import DEFAULT_OPTIONS
-from ..._codec import json_loads_object
-from ...errors import InvalidAudienceError, InvalidClaimError, MissingRequiredClaimError
+from ...errors import (
+    InvalidAudienceError,
+    InvalidClaimError,
+    InvalidIssuerError,
+    MissingRequiredClaimError,
+)
 from ...jwt import _rules_for
-from . import _settings
+from . import _segments, _settings
 from .api_jws import _ALGORITHM_UNSET, PyJWS, _jws_global_obj
 from .types import FullOptions, Options, SigOptions
 from .warnings import warn_extra_kwargs
@@ -171,7 +175,7 @@ class PyJWT:
 
     def _decode_payload(self, decoded: dict[str, Any]) -> dict[str, Any]:
         """The claims of a verified JWS; subclasses may override (e.g. to decompress)."""
-        return json_loads_object(decoded["payload"], "payload")
+        return _segments.parse_json_object(decoded["payload"], "payload")
 
     def decode(
         self,
@@ -233,10 +237,12 @@ class PyJWT:
         )
         if strict_with_many:
             claim_options["verify_aud"] = False  # checked below, after the other claims
-        issuers = issuer if issuer is None or isinstance(issuer, str) else _issuer_values(issuer)
+        issuers = _issuer_values(issuer)
+        if issuers is _OWN_ISSUER_CHECK:
+            claim_options["verify_iss"] = False  # checked below, PyJWT's way
         rules = _rules_for(
             audience if not strict_with_many else None,
-            issuers,
+            None if issuers is _OWN_ISSUER_CHECK else issuers,
             subject,
             leeway,
             (),
@@ -244,16 +250,47 @@ class PyJWT:
             claim_options or None,
         )
         rules.check(payload, time.time())
+        if issuers is _OWN_ISSUER_CHECK and options["verify_iss"]:
+            self._validate_iss(payload, cast(Container[str], issuer))
         if strict_with_many:
             if not payload.get("aud"):
                 raise MissingRequiredClaimError("aud")
             raise InvalidAudienceError("Invalid audience (strict)")
 
+    def _validate_iss(self, payload: dict[str, Any], issuer: Container[str] | str | None) -> None:
+        """PyJWT's issuer check: ``iss`` equal to ``issuer`` (a string, compared whole) or a
+        member of it (any container of strings)."""
+        if issuer is None:
+            return
+        if "iss" not in payload:
+            raise MissingRequiredClaimError("iss")
+        iss = payload["iss"]
+        if not isinstance(iss, str):
+            raise InvalidIssuerError("Payload Issuer (iss) must be a string")
+        if isinstance(issuer, str):
+            found = iss == issuer  # never `in`: a substring is not the issuer (CVE-2024-53861)
+        else:
+            try:
+                found = iss in issuer
+            except TypeError:
+                raise InvalidIssuerError('Issuer param must be "str" or "Container[str]"') from None
+        if not found:
+            raise InvalidIssuerError("Invalid issuer")
 
-def _issuer_values(issuer: Container[str]) -> Iterable[str]:
-    if isinstance(issuer, Iterable):
-        return list(issuer)
-    raise TypeError('Issuer param must be "str" or "Container[str]"')
+
+#: ``issuer`` is a container jwtkit's rules cannot list (or holds non-strings): PyJWT's check.
+_OWN_ISSUER_CHECK: Any = object()
+
+
+def _issuer_values(issuer: Container[str] | str | None) -> Any:
+    """The expected issuers for jwtkit's rules, or :data:`_OWN_ISSUER_CHECK`."""
+    if issuer is None or isinstance(issuer, str):
+        return issuer
+    if isinstance(issuer, Iterable) and not isinstance(issuer, bytes):
+        values = list(issuer)
+        if values and all(isinstance(value, str) for value in values):
+            return values
+    return _OWN_ISSUER_CHECK
 
 
 _jwt_global_obj = PyJWT()
