@@ -222,6 +222,19 @@ def test_ring_reloads_what_another_process_rotated(clock: FakeClock) -> None:
     assert ring_b.signing_key().kid == after
 
 
+def test_reload_sees_another_process_rotation_at_once(clock: FakeClock) -> None:
+    store = MemoryKeyStore()
+    ring_a = make_ring(store, clock, reload_every=60)
+    ring_b = make_ring(store, clock, reload_every=60)
+    ring_b.signing_key()
+    ring_a.rotate()
+    after = ring_a.rotate().kid  # twice: a key ring_b has never seen signs now
+    assert after not in {record.kid for record in ring_b.records()}
+    ring_b.reload()
+    assert ring_b.signing_key().kid == after
+    assert after in {member["kid"] for member in ring_b.jwks()["keys"]}
+
+
 def test_memory_store_refuses_a_stale_write(clock: FakeClock) -> None:
     store = MemoryKeyStore()
     ring = make_ring(store, clock)
@@ -540,6 +553,25 @@ def test_async_ring_follows_the_same_life_cycle(clock: FakeClock) -> None:
         clock.advance(31 * DAY)  # rotation by age, through the async shell
         third = await ring.signing_key()
         assert third.kid not in (first.kid, second.kid)
+
+    asyncio.run(scenario())
+
+
+def test_async_reload_sees_another_process_rotation_at_once(clock: FakeClock) -> None:
+    import asyncio
+
+    from jwtkit.keyring import AsyncKeyRing
+
+    async def scenario() -> None:
+        store = AsyncMemoryStore()
+        ring_a = AsyncKeyRing(store, clock=clock, reload_every=60)
+        ring_b = AsyncKeyRing(store, clock=clock, reload_every=60)
+        await ring_b.signing_key()
+        await ring_a.rotate()
+        after = (await ring_a.rotate()).kid
+        assert (await ring_b.signing_key()).kid != after  # still its remembered state
+        await ring_b.reload()
+        assert (await ring_b.signing_key()).kid == after
 
     asyncio.run(scenario())
 

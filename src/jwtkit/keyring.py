@@ -603,6 +603,10 @@ class _RingMemory:
     def forget(self) -> None:
         self.state, self.loaded_at, self.highest_revision = None, 0.0, 0
 
+    def outdate(self) -> None:
+        """Make the next read go to the store, whatever the age of the remembered state."""
+        self.loaded_at = float("-inf")
+
 
 def _ring_policy(
     alg: str,
@@ -675,6 +679,13 @@ class KeyRing:
     def records(self) -> tuple[KeyRecord, ...]:
         """Every key of the ring with its state and times (for inspection and tooling)."""
         return self._maintained().records
+
+    def reload(self) -> None:
+        """Read the store now rather than after ``reload_every``: another process sharing the
+        store has rotated (a token names a key this process has not seen yet)."""
+        with self._lock:
+            self._memory.outdate()
+            self._maintained()
 
     def accept_restored_state(self) -> None:
         """Forget the revisions seen so far, so that a deliberately restored (older) store
@@ -768,6 +779,12 @@ class AsyncKeyRing:
 
     async def records(self) -> tuple[KeyRecord, ...]:
         return (await self.state()).records
+
+    async def reload(self) -> None:
+        """As :meth:`KeyRing.reload`."""
+        async with self._locked():
+            self._memory.outdate()
+            await self._maintained()
 
     async def state(self) -> KeyRingState:
         """The ring's state, from memory while fresh (no await on the store)."""

@@ -26,6 +26,7 @@ from jwtkit.server.runtime import Runtime
 from jwtkit.server.settings import Settings
 
 POSTGRES_URL = os.environ.get("JWTKIT_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("JWTKIT_TEST_REDIS_URL")
 MASTER_KEY = "test-master-key-" + "x" * 32
 #: Generous limits, so tests that log in often are not throttled (abuse tests set their own).
 RELAXED_LIMITS = {
@@ -82,6 +83,26 @@ def postgres_database() -> Iterator[str]:
         yield f"{base}/{name}"
     finally:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A Redis key prefix of this test's own (its keys are deleted afterwards)."""
+    if not REDIS_URL:
+        pytest.skip("JWTKIT_TEST_REDIS_URL is not set")
+    import redis
+
+    prefix = f"jwtkit-test-{uuid.uuid4().hex[:12]}:"
+    try:
+        yield prefix
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            keys = list(client.scan_iter(match=prefix + "*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

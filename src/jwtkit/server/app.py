@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from .db import DATABASE_UNAVAILABLE
 from .errors import BearerError, InvalidClientError, RateLimitedError, ServerError
 from .middleware import BodyLimitMiddleware, DefaultHeadersMiddleware
 from .routes import admin, auth, health, oauth, wellknown
@@ -30,6 +31,9 @@ from .settings import Settings
 __all__ = ["create_app"]
 
 log = logging.getLogger("jwtkit.server")
+
+#: Seconds of clock difference from the database beyond which the start-up log warns.
+_CLOCK_TOLERANCE = 2.0
 
 _DESCRIPTION = """
 The jwtkit authorization server. **Authorize** above logs in with the password flow
@@ -47,6 +51,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(settings, clock=clock) as runtime:
             app.state.runtime = runtime
+            if runtime.redis is not None:
+                runtime.redis.start()
             await _announce(runtime)
             yield
 
@@ -84,6 +90,25 @@ async def _announce(runtime: Runtime) -> None:
         settings.issuer_url,
     )
     log.info("API docs at %s/docs", settings.issuer_url)
+    if runtime.redis is not None:
+        log.info(
+            "rate limits and the access-token denylist in Redis at %s (prefix %r)",
+            runtime.redis.url.split("@")[-1],
+            settings.redis_prefix,
+        )
+    elif not settings.is_sqlite:
+        log.warning(
+            "rate limits are counted in this process only: with several replicas or workers "
+            "each counts its own (an attacker gets N times the limit); set JWTKIT_REDIS_URL"
+        )
+    offset = await runtime.database.clock_offset()
+    if offset is not None and abs(offset) > _CLOCK_TOLERANCE:
+        log.warning(
+            "this machine's clock is %.1f s %s the database's: token lifetimes and refresh "
+            "expiry drift by that much between replicas; keep every clock synchronized (NTP)",
+            abs(offset),
+            "behind" if offset < 0 else "ahead of",
+        )
     if await runtime.users.count(admins_only=True) == 0:
         log.info(
             "no admin yet; create the first one with:  uv run jwtkit admin users create "
@@ -151,19 +176,17 @@ def _install_error_handlers(app: FastAPI) -> None:
             headers=getattr(error, "headers", None),
         )
 
-    @app.exception_handler(DBAPIError)
-    async def database_error(request: Request, error: DBAPIError) -> JSONResponse:
+    async def database_error(request: Request, error: Exception) -> JSONResponse:
         if isinstance(error, IntegrityError):
             return JSONResponse(
                 error_body("conflict", "The change conflicts with existing data"), status_code=409
             )
-        log.warning("database error: %s", type(error.orig).__name__ if error.orig else error)
+        cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+        log.warning("database unavailable: %s", type(cause).__name__)
         return _unavailable()
 
-    @app.exception_handler(OSError)
-    async def connection_error(request: Request, error: OSError) -> JSONResponse:
-        log.warning("dependency unreachable: %s", type(error).__name__)
-        return _unavailable()
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 
 from .db import Database
 from .db.migrate import upgrade
+from .redis_connection import RedisConnection
 from .security.addresses import TrustedProxies
 from .security.passwords import PasswordHashing
 from .security.ratelimit import AbuseLimits, RateLimiter
 from .security.secrets import MasterKey
 from .services.audit import AuditLog
 from .services.clients import ClientService
-from .services.denylist import DatabaseDenylist, Denylist
+from .services.denylist import DatabaseDenylist, Denylist, RedisDenylist
 from .services.grants import GrantHandler
 from .services.grants.client_credentials import ClientCredentialsGrant
 from .services.grants.password import PasswordGrant
@@ -53,22 +54,35 @@ class Runtime:
     proxies: TrustedProxies
     #: The schema revision before and after this start's migration.
     migrated: tuple[str | None, str]
+    #: The shared Redis (rate limits, denylist), when ``JWTKIT_REDIS_URL`` is set.
+    redis: RedisConnection | None = None
 
 
 @asynccontextmanager
 async def open_runtime(
     settings: Settings, *, clock: Callable[[], float] = time.time, migrate: bool = True
 ) -> AsyncIterator[Runtime]:
-    """Open the database and wire the services; close everything on exit."""
-    database = Database(settings.database_url)
+    """Open the database (and Redis) and wire the services; close everything on exit.
+
+    Redis's monitor is not started here (``jwtkit admin`` needs none): the server's lifespan
+    starts it."""
+    migrated = await _migrate(settings) if migrate else (None, "")
+    database = Database(settings.database_url, timeout=settings.database_timeout)
+    redis: RedisConnection | None = None
     try:
-        migrated = await upgrade(database) if migrate else (None, "")
         master_key = MasterKey.from_settings(settings)
         audit = AuditLog(database, clock)
         keys = SigningKeys(database, master_key, settings, audit, clock)
         await keys.signing_key()  # creates the ring on an empty database
-        limiter = RateLimiter()
-        denylist: Denylist = DatabaseDenylist(database)
+        limiter: RateLimiter
+        denylist: Denylist
+        if settings.redis_url is not None:
+            redis = RedisConnection(settings.redis_url, timeout=settings.redis_timeout)
+            limiter = RateLimiter.on_redis(redis, prefix=settings.redis_prefix)
+            denylist = RedisDenylist(redis, database, prefix=settings.redis_prefix, clock=clock)
+        else:
+            limiter = RateLimiter()
+            denylist = DatabaseDenylist(database)
         tokens = TokenService(database, keys, settings, master_key, denylist, audit, clock)
         passwords = PasswordHashing(
             memory_kib=settings.argon2_memory_kib,
@@ -115,6 +129,18 @@ async def open_runtime(
             token_endpoint=token_endpoint,
             proxies=TrustedProxies(settings.trusted_proxies),
             migrated=migrated,
+            redis=redis,
         )
+    finally:
+        if redis is not None:
+            await redis.close()
+        await database.close()
+
+
+async def _migrate(settings: Settings) -> tuple[str | None, str]:
+    """Migrate on a connection of its own, without the per-query bound of serving."""
+    database = Database(settings.database_url)
+    try:
+        return await upgrade(database)
     finally:
         await database.close()

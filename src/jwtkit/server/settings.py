@@ -48,6 +48,20 @@ class Settings(BaseSettings):
         None, description="Redis for rate limits and the access-token denylist (many replicas)."
     )
     redis_prefix: str = Field("jwtkit:", description="Prefix of every Redis key the server writes.")
+    redis_timeout: float = Field(
+        1.0,
+        gt=0,
+        le=30,
+        description="Seconds to wait for Redis before counting it as down (rate limits then "
+        "fail open, revocation checks fail closed, until it answers a ping again).",
+    )
+    database_timeout: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="Seconds to wait for PostgreSQL to connect or answer a query before the "
+        "request gets 503 temporarily_unavailable (migrations are not bounded by it).",
+    )
 
     # -- tokens ------------------------------------------------------------------------------
     audience: str = Field("api", min_length=1, description="`aud` of first-party tokens.")
@@ -69,7 +83,12 @@ class Settings(BaseSettings):
         30 * DAY, ge=3600, description="Seconds a signing key signs before the next takes over."
     )
     jwks_max_age: int = Field(
-        300, ge=0, le=DAY, description="`Cache-Control: max-age` of the JWKS, in seconds."
+        300,
+        ge=0,
+        le=DAY,
+        description="`Cache-Control: max-age` of the JWKS, in seconds; each replica re-reads "
+        "the key ring at least this often (and at least every 60 s), so a key rotated by one "
+        "replica is served by all within this time.",
     )
 
     # -- users and clients -------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The server's storage: models, the async engine, and the Alembic migrations."""
 
-from .engine import Database
+from .engine import DATABASE_UNAVAILABLE, Database
 
-__all__ = ["Database"]
+__all__ = ["DATABASE_UNAVAILABLE", "Database"]

@@ -4,16 +4,21 @@ SQLite runs in WAL mode and starts every transaction with ``BEGIN IMMEDIATE``: a
 that reads and then writes would otherwise be refused with "database is locked" when another
 connection wrote in between; taking the write lock up front turns that into a short wait
 (``busy_timeout``). PostgreSQL uses asyncpg with a pre-ping, so a connection the database
-dropped is replaced instead of failing a request.
+dropped is replaced instead of failing a request, and (when serving) a bound on every connect
+and query, so a database that went silent costs a request seconds, not forever.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,7 +28,17 @@ from sqlalchemy.ext.asyncio import (
 
 from ..settings import async_database_url
 
-__all__ = ["Database"]
+__all__ = ["DATABASE_UNAVAILABLE", "Database"]
+
+#: What a query raises when the database cannot answer now (down, unreachable, too slow, the
+#: pool exhausted): the server answers 503 ``temporarily_unavailable`` and tries again later.
+#: (A DBAPIError can also be a constraint violation; callers that care check for that first.)
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    DBAPIError,
+    PoolTimeoutError,
+    OSError,
+    asyncio.TimeoutError,
+)
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -31,12 +46,16 @@ _SQLITE_BUSY_TIMEOUT_MS = 30_000
 class Database:
     """The engine and a factory of sessions; ``transaction()`` is the unit of work."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, timeout: float | None = None) -> None:
+        """``timeout`` bounds each PostgreSQL connect and query (None: unbounded, for
+        migrations); a database that stops answering then fails a request, not hangs it."""
         self.url = async_database_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
             options.update(pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10)
+            if timeout is not None:
+                options["connect_args"] = {"timeout": timeout, "command_timeout": timeout}
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -52,6 +71,19 @@ class Database:
         """Raise if the database cannot answer a trivial query."""
         async with self.engine.connect() as connection:
             await connection.exec_driver_sql("SELECT 1")
+
+    async def clock_offset(self) -> float | None:
+        """Seconds this process's clock is ahead of PostgreSQL's (None on SQLite, which has
+        no clock of its own): replicas compare against one reference at start."""
+        if self.is_sqlite:
+            return None
+        async with self.engine.connect() as connection:
+            before = time.time()
+            database_now = await connection.scalar(
+                text("SELECT extract(epoch FROM clock_timestamp())")
+            )
+            after = time.time()
+        return (before + after) / 2 - float(database_now)
 
     async def close(self) -> None:
         await self.engine.dispose()

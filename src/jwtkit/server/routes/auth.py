@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import AccessDeniedError, InvalidBearerTokenError, InvalidRequestError
 from ..services.clients import ClientCredentials
 from ..services.grants import TokenRequest
-from .deps import BearerClaims, ClientIP, CurrentRuntime, admin_claims, bearer_claims
+from .deps import (
+    BearerClaims,
+    BearerClaimsToRevoke,
+    ClientIP,
+    CurrentRuntime,
+    admin_claims,
+    bearer_claims,
+)
 
 __all__ = ["router"]
 
@@ -102,7 +109,10 @@ async def login(body: Login, runtime: CurrentRuntime, ip: ClientIP) -> Any:
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
-    claims: BearerClaims, runtime: CurrentRuntime, ip: ClientIP, body: Logout | None = None
+    claims: BearerClaimsToRevoke,
+    runtime: CurrentRuntime,
+    ip: ClientIP,
+    body: Logout | None = None,
 ) -> Response:
     """End this session: its refresh family and this access token are revoked."""
     await runtime.tokens.end_session(claims, body.refresh_token if body else None, ip=ip)

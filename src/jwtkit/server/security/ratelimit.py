@@ -1,10 +1,14 @@
 """Rate limits and the login lockout, on the ``limits`` library (memory here, Redis at scale).
 
-Every check *counts first*: ``hit`` is one atomic increment-and-compare in the storage, so 50
-parallel attempts are 50 hits and cannot slip past a limit between a read and a write. A
-refused hit raises :class:`~jwtkit.server.errors.RateLimitedError` with the seconds until the window
-frees up (the ``Retry-After``). If the storage itself fails (Redis down), limits fail open with
-a logged warning: an outage of the limiter must not become an outage of logins.
+Every check *counts first*: ``hit`` is one atomic check-and-increment in the storage (a Lua
+script in Redis), so 50 parallel attempts are 50 hits and cannot slip past a limit between a
+read and a write, and with Redis the counts are shared by every replica. The windows are
+sliding-window counters, whose Redis form keeps time with Redis's own key expiry rather than
+each replica's clock, so replicas with skewed clocks still count one window. A refused hit
+raises :class:`~jwtkit.server.errors.RateLimitedError` with the seconds until the window
+frees up (the ``Retry-After``). If the storage fails (Redis down), limits fail open with a
+logged warning: an outage of the limiter must not become an outage of logins; they apply again
+as soon as Redis answers.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ import logging
 import math
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from ..errors import RateLimitedError
+from ..redis_connection import RedisConnection
 
 __all__ = ["RateLimiter", "parse_limits"]
 
@@ -31,31 +37,57 @@ def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
 
 
 class RateLimiter:
-    """Named counters over one ``limits`` storage."""
+    """Named counters over one ``limits`` storage: in memory, or Redis shared by replicas."""
 
     def __init__(self, storage: Storage | None = None) -> None:
         self.storage: Storage = storage if storage is not None else MemoryStorage()
-        self._strategy = MovingWindowRateLimiter(self.storage)
+        self._strategy = SlidingWindowCounterRateLimiter(self.storage)
+        self._redis: RedisConnection | None = None
+
+    @classmethod
+    def on_redis(cls, redis: RedisConnection, *, prefix: str) -> RateLimiter:
+        """Counters in Redis under ``{prefix}limits``, over the shared connection pool."""
+        shared: dict[str, Any] = {"connection_pool": redis.pool}
+        storage = RedisStorage(
+            # limits names the schemes async+redis://, async+rediss://, async+redis+unix://
+            "async+" + redis.url.replace("unix://", "redis+unix://", 1),
+            implementation="redispy",
+            key_prefix=f"{prefix}limits",
+            **shared,
+        )
+        limiter = cls(storage)
+        limiter._redis = redis
+        return limiter
 
     async def hit(self, items: Sequence[RateLimitItem], *key: str) -> None:
         """Count one event against every limit in ``items``; RateLimitedError if one is over."""
+        if self._redis is not None and not self._redis.available:
+            return  # Redis is down (already logged): fail open without waiting on it
         for item in items:
             try:
                 allowed = await self._strategy.hit(item, *key)
             except Exception as error:  # the storage is down: fail open, loudly
-                log.warning("rate limiter storage failed (%s); allowing the request", error)
+                self._storage_failed(error, "allowing the request")
                 return
             if not allowed:
                 raise RateLimitedError(await self._retry_after(item, *key))
 
     async def clear(self, items: Sequence[RateLimitItem], *key: str) -> None:
         """Forget the counts of ``key`` (after a successful login, its failures)."""
+        if self._redis is not None and not self._redis.available:
+            return
         for item in items:
             try:
                 await self._strategy.clear(item, *key)
             except Exception as error:
-                log.warning("rate limiter storage failed (%s); counts not cleared", error)
+                self._storage_failed(error, "counts not cleared")
                 return
+
+    def _storage_failed(self, error: Exception, consequence: str) -> None:
+        if self._redis is not None:
+            self._redis.failed(error)  # logs once per outage
+        else:
+            log.warning("rate limiter storage failed (%s); %s", type(error).__name__, consequence)
 
     async def _retry_after(self, item: RateLimitItem, *key: str) -> int:
         try:

@@ -216,7 +216,6 @@ class ClientService:
             raise InvalidRequestError("The built-in first-party client cannot be deleted")
         client = await self.require(client_id)
         async with self._database.transaction() as session:
-            revoked = await self._tokens.revoke_client_tokens(session, client.id)
+            await self._tokens.revoke_client_tokens(session, client.id)
             await session.execute(delete(Client).where(Client.id == client.id))
             self._audit.record(session, "client_deleted", client_id=client.id, actor=actor)
-        await self._tokens.publish_revocations(revoked)

@@ -1,33 +1,70 @@
 """The access-token denylist: which ``jti``s were revoked before they expired.
 
 The database is the record (``access_tokens.revoked_at``). A :class:`Denylist` answers "is
-this jti revoked?" and is told, after each commit, which jtis were just revoked; the
-database one needs no telling, a Redis one copies them out for resource servers and the
-other replicas to read quickly.
+this jti revoked?" and is told, inside the revoking transaction, which jtis that transaction
+marks revoked. :class:`DatabaseDenylist` reads the table. :class:`RedisDenylist` (with
+``JWTKIT_REDIS_URL``) keeps a copy in Redis, the key ``{prefix}revoked:{jti}`` (value ``1``,
+expiring a minute after the token does), that every replica and every resource server reads
+with one round trip.
+
+The copy is written *before* the database commits, so a replica that dies between the
+commit and the copy cannot lose a revocation; a copy for a transaction that then rolls back
+only refuses a token whose revocation was asked for anyway. When Redis cannot take the copy,
+the jtis wait in memory (and answer "revoked" here) and are written when Redis answers again.
+
+When Redis cannot answer, revocation checks **fail closed**: every token counts as revoked,
+so introspection says ``active: false`` until Redis is back. Redis is only trusted once this
+process has copied the database's whole record into it since it last saw Redis fail (at
+start, and after every outage: revocations other replicas made meanwhile may be missing), and
+while the marker key ``{prefix}denylist:ready`` exists (a Redis that restarted empty or was
+flushed has lost it); until then the database answers, and the monitor copies the record in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from ..db import Database
+from ..db import DATABASE_UNAVAILABLE, Database
 from ..db.models import AccessToken
+from ..redis_connection import RedisConnection
 
-__all__ = ["DatabaseDenylist", "Denylist", "Revoked"]
+__all__ = ["DatabaseDenylist", "Denylist", "RedisDenylist", "Revoked"]
+
+log = logging.getLogger("jwtkit.server")
 
 #: A revoked access token: its jti and when it expires (after which nobody needs to know).
 Revoked = tuple[str, float]
 
+#: Seconds a Redis entry outlives its token: covers clock differences between Redis and the
+#: processes that read it.
+_EXPIRY_MARGIN = 60
+#: Entries written per pipeline when copying the database's record into Redis.
+_BATCH = 1000
+
+# Marks the copy complete only if this copy's own key survived it: a Redis that restarted
+# (or was flushed) halfway through has lost part of the copy and must not be marked ready.
+_FINISH_COPY = """
+if redis.call('exists', KEYS[1]) == 1 then
+  redis.call('set', KEYS[2], ARGV[1])
+  redis.call('del', KEYS[1])
+  return 1
+end
+return 0
+"""
+
 
 class Denylist(Protocol):
-    async def is_revoked(self, jti: str) -> bool:
-        """True if the token was revoked (or cannot be vouched for)."""
+    async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
+        """True if the token was revoked (or cannot be vouched for); ``unsure`` when the
+        denylist cannot answer now (True: fail closed; False for callers that only revoke)."""
 
     async def publish(self, revoked: Sequence[Revoked]) -> None:
-        """Tell the denylist about jtis the database has just marked revoked."""
+        """Learn of jtis being marked revoked (inside the transaction); never raises."""
 
 
 class DatabaseDenylist:
@@ -36,7 +73,7 @@ class DatabaseDenylist:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def is_revoked(self, jti: str) -> bool:
+    async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
         async with self._database.transaction() as session:
             row = (
                 await session.execute(select(AccessToken.revoked_at).where(AccessToken.jti == jti))
@@ -47,3 +84,120 @@ class DatabaseDenylist:
 
     async def publish(self, revoked: Sequence[Revoked]) -> None:
         return None
+
+
+class RedisDenylist:
+    """The denylist in Redis, shared by the replicas and readable by resource servers."""
+
+    def __init__(
+        self,
+        redis: RedisConnection,
+        database: Database,
+        *,
+        prefix: str,
+        clock: Callable[[], float],
+    ) -> None:
+        self._redis = redis
+        self._database = database
+        self._fallback = DatabaseDenylist(database)
+        self._clock = clock
+        self._prefix = f"{prefix}revoked:"
+        self._ready_key = f"{prefix}denylist:ready"
+        self._copy_key = f"{prefix}denylist:copying:"
+        self._finish_copy = redis.client.register_script(_FINISH_COPY)
+        #: Revocations Redis has not taken yet: jti -> expiry.
+        self._pending: dict[str, float] = {}
+        #: ``redis.outages`` when this process last copied the whole record in (None: never).
+        self._copied_at_outage: int | None = None
+        self._copy_waits = False
+        redis.on_check(self._after_ping)
+
+    def key(self, jti: str) -> str:
+        return self._prefix + jti
+
+    async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
+        if jti in self._pending:
+            return True
+        if not self._redis.available:
+            return unsure  # cannot be checked: fail closed (unless the caller only revokes)
+        try:
+            listed, ready = await (
+                self._redis.client.pipeline(transaction=False)
+                .exists(self.key(jti))
+                .exists(self._ready_key)
+                .execute()
+            )
+        except self._redis.errors as error:
+            self._redis.failed(error)
+            return unsure
+        if listed:
+            return True
+        if ready and self._copied_at_outage == self._redis.outages:
+            return False
+        # Redis may be missing revocations (it lost its data, or we have not copied the record
+        # in since it was last down): the database answers until the monitor has.
+        return await self._fallback.is_revoked(jti)
+
+    async def publish(self, revoked: Sequence[Revoked]) -> None:
+        if not revoked:
+            return
+        for jti, expires_at in revoked:
+            self._pending[jti] = expires_at
+        if self._redis.available:
+            try:
+                await self._write(list(revoked))
+            except self._redis.errors as error:
+                self._redis.failed(error)
+                log.warning("%d revocation(s) wait for Redis to answer", len(revoked))
+                return
+        for jti, _ in revoked:
+            self._pending.pop(jti, None)
+
+    async def copy_record(self) -> int:
+        """Copy every revoked, unexpired jti from the database into Redis; mark Redis ready.
+
+        Returns how many entries were written."""
+        outages = self._redis.outages
+        token = uuid.uuid4().hex
+        copy_key = self._copy_key + token
+        await self._redis.client.set(copy_key, 1, ex=3600)
+        written = 0
+        now = self._clock()
+        async with self._database.transaction() as session:
+            rows = await session.stream(
+                select(AccessToken.jti, AccessToken.expires_at)
+                .where(AccessToken.revoked_at.is_not(None), AccessToken.expires_at > now)
+                .execution_options(yield_per=_BATCH)
+            )
+            async for batch in rows.partitions(_BATCH):
+                await self._write([(row.jti, row.expires_at) for row in batch])
+                written += len(batch)
+        if await self._finish_copy(keys=[copy_key, self._ready_key], args=[token]) == 1:
+            self._copied_at_outage = outages
+            log.info("denylist: copied %d revoked access token(s) into Redis", written)
+        return written
+
+    async def _after_ping(self, recovered: bool) -> None:
+        """The monitor's hook: write what waits, and copy the record in when Redis needs it."""
+        if self._pending:
+            waiting = list(self._pending.items())
+            await self._write(waiting)
+            for jti, _ in waiting:
+                self._pending.pop(jti, None)
+        if self._copied_at_outage != self._redis.outages or not await self._redis.client.exists(
+            self._ready_key
+        ):
+            try:
+                await self.copy_record()
+            except DATABASE_UNAVAILABLE as error:  # the database answers checks until then
+                if not self._copy_waits:
+                    log.warning("denylist: copying into Redis waits for the database (%s)", error)
+                self._copy_waits = True
+            else:
+                self._copy_waits = False
+
+    async def _write(self, revoked: Sequence[Revoked]) -> None:
+        pipeline: Any = self._redis.client.pipeline(transaction=False)
+        for jti, expires_at in revoked:
+            pipeline.set(self.key(jti), 1, exat=int(expires_at) + _EXPIRY_MARGIN)
+        await pipeline.execute()

@@ -10,6 +10,7 @@ issued and the published JWKS, each rebuilt only when the ring's revision change
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,8 @@ from .audit import AuditLog
 __all__ = ["DatabaseKeyStore", "SigningKeys"]
 
 _RING_ROW = 1
+#: Least time between two reloads forced by tokens naming an unknown key.
+_FORCED_RELOAD_SECONDS = 1.0
 
 
 class DatabaseKeyStore:
@@ -91,7 +94,8 @@ class SigningKeys:
             rotate_every=settings.key_rotation_interval,
             # ID tokens (and access tokens) live at most this long.
             max_token_lifetime=max(settings.access_token_lifetime, 3600),
-            reload_every=min(60, settings.jwks_max_age or 60),
+            # Another replica's rotation is seen within the JWKS's max-age (0: every call).
+            reload_every=min(60, settings.jwks_max_age),
             clock=clock,
         )
         self._audit = audit
@@ -100,6 +104,7 @@ class SigningKeys:
         self._derived_for: int | None = None
         self._verifier: Verifier | None = None
         self._jwks_json: bytes = b""
+        self._forced_reload_at = float("-inf")
 
     async def signing_key(self) -> Key:
         return await self.ring.signing_key()
@@ -114,6 +119,18 @@ class SigningKeys:
         """The public JWKS document, serialized once per ring revision."""
         await self._refresh()
         return self._jwks_json
+
+    async def reload_for_unknown_key(self) -> bool:
+        """A token names a key (or algorithm) this replica's ring lacks: another replica may
+        have rotated since the last reload. Re-read the ring, at most once a second (random
+        kids must not turn every request into a database read); True if it was re-read."""
+        now = time.monotonic()
+        if now - self._forced_reload_at < _FORCED_RELOAD_SECONDS:
+            return False
+        self._forced_reload_at = now
+        await self.ring.reload()
+        await self._refresh()
+        return True
 
     async def rotate(self, *, actor: str | None) -> Key:
         """Rotate now (the next key signs from here on); audited."""
@@ -138,8 +155,11 @@ class SigningKeys:
             issuer=self._issuer,
             typ="at+jwt",
             required=("exp", "iat", "jti", "sub", "client_id"),
-            # Tokens go to many audiences; the server checks whose they are itself.
-            options={"verify_aud": False},
+            # Tokens go to many audiences: the server checks whose they are itself. The `iat`
+            # of a token this server signed cannot be forged, and a replica whose clock runs
+            # a little ahead must not have its fresh tokens refused as "issued in the future"
+            # by the others; `exp` is still checked exactly.
+            options={"verify_aud": False, "verify_iat": False},
             clock=self._clock,
         )
         self._jwks_json = json.dumps(jwks, separators=(",", ":")).encode()

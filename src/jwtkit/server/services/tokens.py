@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ... import encode
-from ...errors import JWTKitError
+from ...errors import InvalidAlgorithmError, JWTKitError, KeyNotFoundError
 from ..db import Database
 from ..db.models import AccessToken, Client, RefreshFamily, RefreshToken, User
 from ..errors import (
@@ -236,7 +236,6 @@ class TokenService:
         now: float,
     ) -> IssuedTokens:
         """Why the spend found no row: unknown, expired, revoked — or spent, which is reuse."""
-        revoked: list[Revoked] = []
         async with self._database.transaction() as session:
             token = await session.get(RefreshToken, token_hash)
             family = await session.get(RefreshFamily, token.family_id) if token else None
@@ -264,7 +263,7 @@ class TokenService:
                         return IssuedTokens(
                             access_token, self._settings.access_token_lifetime, scope, successor
                         )
-            revoked = await self._revoke_families(
+            await self._revoke_families(
                 session, RefreshFamily.id == family.id, reason="refresh_token_reuse", now=now
             )
             self._audit.record(
@@ -275,7 +274,6 @@ class TokenService:
                 ip=ip,
                 family=family.id,
             )
-        await self.publish_revocations(revoked)
         raise InvalidGrantError("The refresh token was already used; the session has been ended")
 
     def _within_grace(self, token: RefreshToken, client: Client, now: float) -> bool:
@@ -361,18 +359,31 @@ class TokenService:
 
     # -- checking ----------------------------------------------------------------------------
 
-    async def verify_access_token(self, token: str) -> dict[str, Any]:
-        """The claims of a live access token this server issued, or ``invalid_token``."""
+    async def verify_access_token(self, token: str, *, to_revoke: bool = False) -> dict[str, Any]:
+        """The claims of a live access token this server issued, or ``invalid_token``.
+
+        A token whose revocation cannot be checked now (Redis down) is refused, except with
+        ``to_revoke=True``: the caller only revokes it (logout, RFC 7009), and revoking must
+        keep working, above all while the denylist is out."""
         if not token or len(token) > _MAX_TOKEN_LENGTH:
             raise InvalidBearerTokenError("The access token is invalid")
-        verifier = await self._keys.verifier()
         try:
-            claims = verifier.verify(token, now=self._clock())
+            claims = await self._verified_claims(token)
         except JWTKitError:
             raise InvalidBearerTokenError("The access token is invalid or expired") from None
-        if await self._denylist.is_revoked(str(claims["jti"])):
+        if await self._denylist.is_revoked(str(claims["jti"]), unsure=not to_revoke):
             raise InvalidBearerTokenError("The access token has been revoked")
         return claims
+
+    async def _verified_claims(self, token: str) -> dict[str, Any]:
+        verifier = await self._keys.verifier()
+        try:
+            return verifier.verify(token, now=self._clock())
+        except (KeyNotFoundError, InvalidAlgorithmError):
+            # Signed with a key another replica made after this one last read the ring?
+            if not await self._keys.reload_for_unknown_key():
+                raise
+        return (await self._keys.verifier()).verify(token, now=self._clock())
 
     async def introspect(self, token: str, hint: str | None, client: Client) -> dict[str, Any]:
         """RFC 7662: what the server knows of a token; ``{"active": false}`` for anything not
@@ -431,12 +442,11 @@ class TokenService:
         if not token or len(token) > _MAX_TOKEN_LENGTH:
             return
         now = self._clock()
-        revoked: list[Revoked] = []
         async with self._database.transaction() as session:
             row = await session.get(RefreshToken, digest(token))
             family = await session.get(RefreshFamily, row.family_id) if row else None
             if family is not None and family.client_id == client.id:
-                revoked = await self._revoke_families(
+                await self._revoke_families(
                     session, RefreshFamily.id == family.id, reason="revoked", now=now
                 )
                 self._audit.record(
@@ -450,15 +460,13 @@ class TokenService:
                 )
         if family is None:
             try:
-                claims = await self.verify_access_token(token)
+                claims = await self.verify_access_token(token, to_revoke=True)
             except InvalidBearerTokenError:
                 return
             if claims.get("client_id") != client.id:
                 return
             async with self._database.transaction() as session:
-                revoked = await self._revoke_access_tokens(
-                    session, AccessToken.jti == claims["jti"], now=now
-                )
+                await self._revoke_access_tokens(session, AccessToken.jti == claims["jti"], now=now)
                 self._audit.record(
                     session,
                     "token_revoked",
@@ -467,7 +475,6 @@ class TokenService:
                     ip=ip,
                     kind="access_token",
                 )
-        await self.publish_revocations(revoked)
 
     async def end_session(
         self, claims: Mapping[str, Any], refresh_token: str | None, *, ip: str | None
@@ -485,11 +492,9 @@ class TokenService:
                 row = await session.get(RefreshToken, digest(refresh_token))
                 if row is not None:
                     families.append(row.family_id)
-            revoked = await self._revoke_access_tokens(
-                session, AccessToken.jti == claims["jti"], now=now
-            )
+            await self._revoke_access_tokens(session, AccessToken.jti == claims["jti"], now=now)
             if families:
-                revoked += await self._revoke_families(
+                await self._revoke_families(
                     session,
                     RefreshFamily.id.in_(families) & (RefreshFamily.user_id == user_id),
                     reason="logout",
@@ -498,7 +503,6 @@ class TokenService:
             self._audit.record(
                 session, "logout", user_id=user_id, client_id=claims.get("client_id"), ip=ip
             )
-        await self.publish_revocations(revoked)
 
     async def revoke_user_tokens(
         self, session: AsyncSession, user_id: str, *, reason: str, keep_family: str | None = None
@@ -524,11 +528,6 @@ class TokenService:
         return revoked + await self._revoke_access_tokens(
             session, AccessToken.client_id == client_id, now=now
         )
-
-    async def publish_revocations(self, revoked: Sequence[Revoked]) -> None:
-        """After the commit: tell the denylist (a Redis copy, when there is one)."""
-        if revoked:
-            await self._denylist.publish(revoked)
 
     async def _revoke_families(
         self, session: AsyncSession, condition: Any, *, reason: str, now: float
@@ -558,7 +557,10 @@ class TokenService:
             .values(revoked_at=now)
             .returning(AccessToken.jti, AccessToken.expires_at)
         )
-        return [(row.jti, row.expires_at) for row in rows]
+        revoked = [(row.jti, row.expires_at) for row in rows]
+        # Before the commit, so a crash right after it cannot lose the Redis copy.
+        await self._denylist.publish(revoked)
+        return revoked
 
 
 def _client_scopes(client: Client) -> list[str] | None:

@@ -231,28 +231,23 @@ class UserService:
                 .where(User.id == user.id)
                 .values(disabled_at=self._clock() if disabled else None)
             )
-            revoked = (
+            if disabled:
                 await self._tokens.revoke_user_tokens(session, user.id, reason="user_disabled")
-                if disabled
-                else []
-            )
             self._audit.record(
                 session,
                 "user_disabled" if disabled else "user_enabled",
                 user_id=user.id,
                 actor=actor,
             )
-        await self._tokens.publish_revocations(revoked)
         return await self.require(user.id)
 
     async def delete(self, identifier: str, *, actor: str | None) -> None:
         """Delete a user; their tokens stay on the denylist until they expire."""
         user = await self.require(identifier)
         async with self._database.transaction() as session:
-            revoked = await self._tokens.revoke_user_tokens(session, user.id, reason="user_deleted")
+            await self._tokens.revoke_user_tokens(session, user.id, reason="user_deleted")
             await session.execute(delete(User).where(User.id == user.id))
             self._audit.record(session, "user_deleted", user_id=user.id, actor=actor)
-        await self._tokens.publish_revocations(revoked)
 
     async def set_password(self, identifier: str, password: str, *, actor: str | None) -> None:
         """An admin sets a new password: every session of the user ends."""
@@ -316,8 +311,7 @@ class UserService:
                 .where(User.id == user.id)
                 .values(password_hash=password_hash, password_changed_at=self._clock())
             )
-            revoked = await self._tokens.revoke_user_tokens(
+            await self._tokens.revoke_user_tokens(
                 session, user.id, reason=event, keep_family=keep_family
             )
             self._audit.record(session, event, user_id=user.id, actor=actor, ip=ip)
-        await self._tokens.publish_revocations(revoked)

@@ -1,0 +1,263 @@
+"""The access-token denylist in Redis: what resource servers read, and what happens when Redis
+goes away, comes back, or comes back empty.
+
+Redis is reached through a TCP proxy the test breaks (tests/faults.py), never by stopping the
+machine's Redis. Two apps on one database and one Redis play two replicas. The monitor's
+checks are run by the test (``runtime.redis.check()``), so nothing waits on its timer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis as redis_client
+
+from faults import TcpProxy, proxied_url, target_of, tcp_proxy
+from jwtkit.server.services.denylist import RedisDenylist
+
+from .conftest import REDIS_URL, FakeClock, Server, basic, bearer, make_settings, running_server
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def redis_proxy(redis_prefix: str) -> Iterator[TcpProxy]:
+    assert REDIS_URL is not None
+    with tcp_proxy(*target_of(REDIS_URL)) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def direct_redis() -> Iterator[Any]:
+    assert REDIS_URL is not None
+    client = redis_client.Redis.from_url(REDIS_URL, decode_responses=True)
+    yield client
+    client.close()
+
+
+def _settings(tmp_path: Path, redis_url: str, prefix: str) -> Any:
+    return make_settings(
+        f"sqlite:///{tmp_path / 'jwtkit.db'}",
+        redis_url=redis_url,
+        redis_prefix=prefix,
+        redis_timeout=0.5,
+    )
+
+
+@pytest.fixture
+async def replica_behind_proxy(
+    tmp_path: Path, redis_proxy: TcpProxy, redis_prefix: str, clock: FakeClock
+) -> AsyncIterator[Server]:
+    settings = _settings(tmp_path, proxied_url(REDIS_URL or "", redis_proxy), redis_prefix)
+    async with running_server(settings, clock) as server:
+        assert server.runtime.redis is not None
+        assert await server.runtime.redis.check()  # the first copy of the record is in
+        yield server
+
+
+@pytest.fixture
+async def other_replica(
+    tmp_path: Path, replica_behind_proxy: Server, redis_prefix: str, clock: FakeClock
+) -> AsyncIterator[Server]:
+    """A second replica on the same database and Redis, reaching Redis directly."""
+    async with running_server(_settings(tmp_path, REDIS_URL or "", redis_prefix), clock) as server:
+        assert server.runtime.redis is not None
+        assert await server.runtime.redis.check()
+        yield server
+
+
+def _jti(token: str) -> str:
+    payload = token.split(".")[1]
+    claims: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
+    return str(claims["jti"])
+
+
+async def _introspect(server: Server, credentials: tuple[str, str], token: str) -> bool:
+    response = await server.client.post(
+        "/auth/introspect", data={"token": token}, headers=basic(*credentials)
+    )
+    assert response.status_code == 200, response.text
+    return bool(response.json()["active"])
+
+
+async def _logged_in(server: Server, name: str = "alice") -> dict[str, Any]:
+    await server.register(name, "correct horse battery")
+    return await server.login(name)
+
+
+async def test_revocation_is_copied_to_redis_until_the_token_expires(
+    replica_behind_proxy: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    server = replica_behind_proxy
+    tokens = await _logged_in(server)
+    jti = _jti(tokens["access_token"])
+    response = await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 204
+    key = f"{redis_prefix}revoked:{jti}"
+    assert direct_redis.get(key) == "1"  # the key resource servers read (SERVER-CONTRACT)
+    expires = server.clock.now + server.settings.access_token_lifetime
+    assert direct_redis.expiretime(key) == int(expires) + 60  # a minute of clock margin
+
+
+async def test_introspection_fails_closed_while_redis_is_down_and_recovers(
+    replica_behind_proxy: Server, redis_proxy: TcpProxy
+) -> None:
+    server = replica_behind_proxy
+    credentials = await server.confidential_client()
+    token = (await _logged_in(server))["access_token"]
+    assert await _introspect(server, credentials, token)
+    redis_proxy.refuse()
+    assert not await _introspect(server, credentials, token)  # cannot be checked: inactive
+    ready = await server.client.get("/readyz")
+    assert ready.status_code == 200  # the database answers: degraded, not out
+    assert ready.json() == {"status": "degraded", "database": "ok", "redis": "unreachable"}
+    redis_proxy.restore()
+    assert server.runtime.redis is not None
+    assert await server.runtime.redis.check()
+    assert await _introspect(server, credentials, token)
+    assert (await server.client.get("/readyz")).json()["redis"] == "ok"
+
+
+async def test_revocation_while_redis_is_down_reaches_redis_when_it_returns(
+    replica_behind_proxy: Server,
+    other_replica: Server,
+    redis_proxy: TcpProxy,
+    redis_prefix: str,
+    direct_redis: Any,
+) -> None:
+    server = replica_behind_proxy
+    credentials = await other_replica.confidential_client()
+    tokens = await _logged_in(server)
+    jti = _jti(tokens["access_token"])
+    redis_proxy.refuse()
+    # The database records the logout although Redis cannot take the copy now.
+    response = await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 204
+    assert direct_redis.exists(f"{redis_prefix}revoked:{jti}") == 0
+    redis_proxy.restore()
+    assert server.runtime.redis is not None
+    assert await server.runtime.redis.check()  # the waiting revocation is written now
+    assert direct_redis.get(f"{redis_prefix}revoked:{jti}") == "1"
+    # The other replica never saw Redis fail; it answers from Redis and refuses the token.
+    assert not await _introspect(other_replica, credentials, tokens["access_token"])
+
+
+async def test_a_replica_that_saw_the_outage_copies_the_record_back(
+    tmp_path: Path,
+    replica_behind_proxy: Server,
+    redis_proxy: TcpProxy,
+    redis_prefix: str,
+    clock: FakeClock,
+    direct_redis: Any,
+) -> None:
+    """Another replica revoked while Redis was down and died before writing its copy: a
+    replica that saw the outage copies the database's record into Redis on recovery."""
+    credentials = await replica_behind_proxy.confidential_client()
+    tokens = await _logged_in(replica_behind_proxy)
+    jti = _jti(tokens["access_token"])
+    with tcp_proxy(*target_of(REDIS_URL or "")) as doomed_proxy:
+        settings = _settings(tmp_path, proxied_url(REDIS_URL or "", doomed_proxy), redis_prefix)
+        async with running_server(settings, clock) as doomed:
+            redis_proxy.refuse()
+            doomed_proxy.refuse()
+            assert not await _introspect(replica_behind_proxy, credentials, tokens["access_token"])
+            response = await doomed.client.post(
+                "/auth/logout", headers=bearer(tokens["access_token"])
+            )
+            assert response.status_code == 204  # recorded in the database only
+        # ... and that replica is gone, its copy never written.
+    assert direct_redis.exists(f"{redis_prefix}revoked:{jti}") == 0
+    redis_proxy.restore()
+    assert replica_behind_proxy.runtime.redis is not None
+    assert await replica_behind_proxy.runtime.redis.check()
+    assert direct_redis.get(f"{redis_prefix}revoked:{jti}") == "1"
+    assert not await _introspect(replica_behind_proxy, credentials, tokens["access_token"])
+
+
+async def test_redis_that_lost_its_data_is_refilled_from_the_database(
+    replica_behind_proxy: Server, other_replica: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    server = replica_behind_proxy
+    credentials = await server.confidential_client()
+    tokens = await _logged_in(server)
+    jti = _jti(tokens["access_token"])
+    assert (
+        await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
+    ).status_code == 204
+    # Redis restarts without persistence (or is flushed): every key is gone.
+    direct_redis.delete(*direct_redis.keys(redis_prefix + "*"))
+    # Both replicas notice the missing marker and ask the database meanwhile.
+    assert not await _introspect(other_replica, credentials, tokens["access_token"])
+    assert not await _introspect(server, credentials, tokens["access_token"])
+    assert other_replica.runtime.redis is not None
+    assert await other_replica.runtime.redis.check()
+    assert direct_redis.get(f"{redis_prefix}revoked:{jti}") == "1"
+    assert direct_redis.exists(f"{redis_prefix}denylist:ready") == 1
+
+
+async def test_copy_cut_short_by_a_redis_restart_is_not_marked_ready(
+    replica_behind_proxy: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    server = replica_behind_proxy
+    tokens = await _logged_in(server)
+    assert (
+        await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
+    ).status_code == 204
+    denylist = server.runtime.denylist
+    assert isinstance(denylist, RedisDenylist)
+    direct_redis.delete(f"{redis_prefix}denylist:ready")
+    write = denylist._write
+
+    async def write_then_lose_everything(revoked: Any) -> None:
+        await write(revoked)
+        direct_redis.delete(*direct_redis.keys(redis_prefix + "*"))  # restarted mid-copy
+
+    denylist._write = write_then_lose_everything  # type: ignore[method-assign]
+    await denylist.copy_record()
+    assert direct_redis.exists(f"{redis_prefix}denylist:ready") == 0
+    denylist._write = write  # type: ignore[method-assign]
+    await denylist.copy_record()
+    assert direct_redis.exists(f"{redis_prefix}denylist:ready") == 1
+    assert direct_redis.exists(f"{redis_prefix}revoked:{_jti(tokens['access_token'])}") == 1
+
+
+async def test_userinfo_refuses_tokens_while_redis_is_down(
+    replica_behind_proxy: Server, redis_proxy: TcpProxy
+) -> None:
+    server = replica_behind_proxy
+    token = (await _logged_in(server))["access_token"]
+    redis_proxy.refuse()
+    response = await server.client.get("/auth/userinfo", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
+    redis_proxy.restore()
+    assert server.runtime.redis is not None
+    assert await server.runtime.redis.check()
+    assert (await server.client.get("/auth/userinfo", headers=bearer(token))).status_code == 200
+
+
+async def test_rfc7009_revocation_of_an_access_token_works_while_redis_is_down(
+    replica_behind_proxy: Server, other_replica: Server, redis_proxy: TcpProxy
+) -> None:
+    """Revoking must not depend on the denylist answering: before the fix, a revocation
+    request during a Redis outage found the token "unverifiable" and silently did nothing."""
+    server = replica_behind_proxy
+    credentials = await other_replica.confidential_client()
+    token = (await _logged_in(server))["access_token"]
+    redis_proxy.refuse()
+    response = await server.client.post(
+        "/auth/revoke", data={"token": token, "client_id": "jwtkit-first-party"}
+    )
+    assert response.status_code == 200
+    redis_proxy.restore()
+    assert server.runtime.redis is not None
+    assert await server.runtime.redis.check()
+    assert not await _introspect(other_replica, credentials, token)
+    assert not await _introspect(server, credentials, token)

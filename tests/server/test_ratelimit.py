@@ -1,0 +1,181 @@
+"""Rate limits in Redis: one count for every replica, atomic under parallel attempts, immune
+to replicas' clock differences, failing open while Redis is down and applying again after.
+
+Two apps on one database and one Redis play two replicas; Redis is reached through a TCP
+proxy the test breaks (tests/faults.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from faults import TcpProxy, proxied_url, target_of, tcp_proxy
+from jwtkit.server.security.ratelimit import parse_limits
+
+from .conftest import REDIS_URL, FakeClock, Server, make_settings, running_server
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def redis_proxy(redis_prefix: str) -> Iterator[TcpProxy]:
+    assert REDIS_URL is not None
+    with tcp_proxy(*target_of(REDIS_URL)) as proxy:
+        yield proxy
+
+
+def _settings(tmp_path: Path, redis_url: str, prefix: str, **limits: str) -> Any:
+    return make_settings(
+        f"sqlite:///{tmp_path / 'jwtkit.db'}",
+        redis_url=redis_url,
+        redis_prefix=prefix,
+        redis_timeout=0.5,
+        **limits,
+    )
+
+
+@pytest.fixture
+async def replicas(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    redis_proxy: TcpProxy,
+    redis_prefix: str,
+    clock: FakeClock,
+) -> AsyncIterator[tuple[Server, Server]]:
+    """Two replicas: the first reaches Redis through the proxy, the second directly."""
+    limits: dict[str, str] = getattr(request, "param", {})
+    urls = (proxied_url(REDIS_URL or "", redis_proxy), REDIS_URL or "")
+    async with AsyncExitStack() as stack:
+        servers = [
+            await stack.enter_async_context(
+                running_server(_settings(tmp_path, url, redis_prefix, **limits), clock)
+            )
+            for url in urls
+        ]
+        yield servers[0], servers[1]
+
+
+async def _login(server: Server, username: str, password: str) -> Any:
+    return await server.client.post(
+        "/auth/login", json={"username": username, "password": password}
+    )
+
+
+LOGIN_3_PER_MINUTE = {"rate_limit_login_per_ip": "3/minute"}
+
+
+@pytest.mark.parametrize("replicas", [LOGIN_3_PER_MINUTE], indirect=True)
+async def test_a_limit_counts_across_replicas(replicas: tuple[Server, Server]) -> None:
+    first, second = replicas
+    statuses = [
+        (await _login(server, "nobody", "wrong password")).status_code
+        for server in (first, second, first, second)
+    ]
+    assert statuses == [400, 400, 400, 429]
+    refused = await _login(first, "nobody", "wrong password")
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "slow_down"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+
+@pytest.mark.parametrize("replicas", [LOGIN_3_PER_MINUTE], indirect=True)
+async def test_a_limit_holds_when_replicas_clocks_differ(
+    replicas: tuple[Server, Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The windows keep Redis's time, not each replica's: a replica whose clock runs two
+    minutes ahead still sees the attempts the others counted a moment ago (with a moving
+    window, whose entries carry each replica's own timestamps, it would not)."""
+    first, second = replicas
+    for _ in range(3):
+        assert (await _login(first, "nobody", "wrong password")).status_code == 400
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 120)
+    assert (await _login(second, "nobody", "wrong password")).status_code == 429
+
+
+@pytest.mark.parametrize(
+    "replicas",
+    [
+        {
+            "rate_limit_login_per_ip": "10000/minute",
+            "rate_limit_login_failures_per_account": "5/minute",
+        }
+    ],
+    indirect=True,
+)
+async def test_fifty_parallel_wrong_passwords_let_exactly_the_limit_through(
+    replicas: tuple[Server, Server],
+) -> None:
+    first, second = replicas
+    await first.register("alice", "correct horse battery")
+    statuses: list[int] = []
+
+    async def attempt(server: Server) -> None:
+        statuses.append((await _login(server, "alice", "wrong password!")).status_code)
+
+    async with anyio.create_task_group() as group:
+        for index in range(50):
+            group.start_soon(attempt, (first, second)[index % 2])
+    # Each attempt is counted before the password is checked, atomically in Redis: no two
+    # parallel attempts both see "4 so far" and slip through as the fifth.
+    assert statuses.count(400) == 5
+    assert statuses.count(429) == 45
+
+
+@pytest.mark.parametrize(
+    "replicas",
+    [
+        {
+            "rate_limit_login_per_ip": "10000/minute",
+            "rate_limit_login_failures_per_account": "1000/minute",
+        }
+    ],
+    indirect=True,
+)
+async def test_fifty_parallel_wrong_passwords_count_as_fifty(
+    replicas: tuple[Server, Server],
+) -> None:
+    first, second = replicas
+    await first.register("alice", "correct horse battery")
+
+    async def attempt(server: Server) -> None:
+        assert (await _login(server, "alice", "wrong password!")).status_code == 400
+
+    async with anyio.create_task_group() as group:
+        for index in range(50):
+            group.start_soon(attempt, (first, second)[index % 2])
+    limiter = first.runtime.limiter
+    window = await limiter._strategy.get_window_stats(
+        parse_limits("1000/minute")[0], "login-account", "alice", "127.0.0.1"
+    )
+    assert window.remaining == 1000 - 50
+
+
+@pytest.mark.parametrize("replicas", [LOGIN_3_PER_MINUTE], indirect=True)
+async def test_limits_fail_open_while_redis_is_down_and_apply_again_after(
+    replicas: tuple[Server, Server], redis_proxy: TcpProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, _ = replicas
+    await first.register("alice", "correct horse battery")
+    for _ in range(3):
+        assert (await _login(first, "alice", "wrong password!")).status_code == 400
+    assert (await _login(first, "alice", "correct horse battery")).status_code == 429
+    redis_proxy.refuse()
+    # Redis is down: the limiter fails open (logins keep working), and says so once.
+    for _ in range(3):
+        assert (await _login(first, "alice", "correct horse battery")).status_code == 200
+    warnings = [r.message for r in caplog.records if "Redis is unreachable" in r.message]
+    assert len(warnings) == 1
+    assert "rate limits are not enforced" in warnings[0]
+    redis_proxy.restore()
+    assert first.runtime.redis is not None
+    assert await first.runtime.redis.check()
+    # The counts kept in Redis through the outage apply again.
+    assert (await _login(first, "alice", "correct horse battery")).status_code == 429
