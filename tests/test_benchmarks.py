@@ -82,3 +82,17 @@ def test_hotpath_times_every_stage_and_profiles(capsys: pytest.CaptureFixture[st
     ]
     assert hotpath.main(["--cprofile", "--calls", "20", "--top", "3"]) == 0
     assert "total (profiled)" in capsys.readouterr().out
+
+
+def test_the_api_benchmark_gets_200_from_every_route_of_every_framework(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks import integrations
+
+    arguments = ["--quick", "--seconds", "0.05", "--rounds", "1", "--number", "1000"]
+    assert integrations.main([*arguments, "--no-write"]) == 0  # any non-200 raises
+    out = capsys.readouterr().out
+    assert "Verifier cache hit" in out
+    for framework in ("FastAPI", "Flask", "Django"):
+        for label in ("unprotected", "jwtkit (verified-token cache on)", "tutorial way"):
+            assert f"{framework:8} {label}" in out

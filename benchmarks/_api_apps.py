@@ -1,0 +1,186 @@
+"""The three routes each framework serves in ``python -m benchmarks.integrations``.
+
+``/unprotected`` answers without looking at the token; ``/jwtkit`` is protected by the
+framework's jwtkit integration (scope ``orders:read``, verified-token cache on, as the
+integrations ship); ``/jwtkit-nocache`` the same with ``cache_size=0``; ``/tutorial`` is
+protected the way the FastAPI/Flask/Django tutorials do it: the bearer header read by hand
+(FastAPI's ``HTTPBearer``), PyJWT's ``PyJWKClient`` (its JWKS cache warm) and
+``jwt.decode`` with audience and issuer, and a scope check. Every route returns the same
+small JSON. The servers read the JWKS URL, issuer and audience from the environment
+(``BENCH_JWKS_URL``, ``BENCH_ISSUER``, ``BENCH_AUDIENCE``).
+"""
+
+# No `from __future__ import annotations`: FastAPI must see the routes' Annotated[...].
+import os
+from typing import Any
+
+import jwt as pyjwt
+
+JWKS_URL = os.environ.get("BENCH_JWKS_URL", "http://127.0.0.1:1/jwks.json")
+ISSUER = os.environ.get("BENCH_ISSUER", "https://auth.example.com")
+AUDIENCE = os.environ.get("BENCH_AUDIENCE", "api")
+ANSWER = {"orders": [1, 2, 3]}
+OPTIONS: dict[str, Any] = {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": JWKS_URL}
+_pyjwk_client = pyjwt.PyJWKClient(JWKS_URL)
+
+
+def tutorial_claims(token: str) -> dict[str, Any] | None:
+    """The tutorial way: PyJWKClient + jwt.decode; None when the token is refused."""
+    try:
+        signing_key = _pyjwk_client.get_signing_key_from_jwt(token)
+        claims: dict[str, Any] = pyjwt.decode(
+            token, signing_key.key, algorithms=["ES256"], audience=AUDIENCE, issuer=ISSUER
+        )
+    except pyjwt.PyJWTError:
+        return None
+    if "orders:read" not in str(claims.get("scope", "")).split():
+        return None
+    return claims
+
+
+def fastapi_app() -> Any:
+    from typing import Annotated
+
+    from fastapi import Depends, FastAPI, HTTPException, Security
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+    from jwtkit.integrations.fastapi import JWTBearer
+
+    app = FastAPI()
+    auth = JWTBearer(**OPTIONS)
+    auth_nocache = JWTBearer(**OPTIONS, cache_size=0)
+    bearer = HTTPBearer()
+
+    @app.get("/unprotected")
+    async def unprotected() -> dict[str, Any]:
+        return ANSWER
+
+    @app.get("/jwtkit")
+    async def protected(
+        claims: Annotated[dict[str, Any], Security(auth, scopes=["orders:read"])],
+    ) -> dict[str, Any]:
+        return ANSWER
+
+    @app.get("/jwtkit-nocache")
+    async def protected_nocache(
+        claims: Annotated[dict[str, Any], Security(auth_nocache, scopes=["orders:read"])],
+    ) -> dict[str, Any]:
+        return ANSWER
+
+    @app.get("/tutorial")
+    async def tutorial(
+        credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)],
+    ) -> dict[str, Any]:
+        if tutorial_claims(credentials.credentials) is None:
+            raise HTTPException(status_code=401, detail="Invalid token")
+        return ANSWER
+
+    return app
+
+
+def flask_app() -> Any:
+    import functools
+
+    from flask import Flask, request
+
+    from jwtkit.integrations.flask import JWTAuth
+
+    app = Flask("bench")
+    jwt_auth = JWTAuth(app, **OPTIONS)
+    jwt_auth_nocache = JWTAuth(app, **OPTIONS, cache_size=0)  # one app, two JWTAuths
+
+    def tutorial_required(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            if not header.startswith("Bearer ") or tutorial_claims(header[7:]) is None:
+                return {"error": "invalid_token"}, 401
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    @app.get("/unprotected")
+    def unprotected() -> dict[str, Any]:
+        return ANSWER
+
+    @app.get("/jwtkit")
+    @jwt_auth.required(scopes=["orders:read"])
+    def protected() -> dict[str, Any]:
+        return ANSWER
+
+    @app.get("/jwtkit-nocache")
+    @jwt_auth_nocache.required(scopes=["orders:read"])
+    def protected_nocache() -> dict[str, Any]:
+        return ANSWER
+
+    @app.get("/tutorial")
+    @tutorial_required
+    def tutorial() -> dict[str, Any]:
+        return ANSWER
+
+    return app
+
+
+def django_application() -> Any:
+    import functools
+
+    import django
+    from django.conf import settings
+
+    settings.configure(
+        ROOT_URLCONF=__name__,
+        SECRET_KEY="benchmarks-only",
+        ALLOWED_HOSTS=["*"],
+        MIDDLEWARE=[],
+        JWTKIT={name.upper(): value for name, value in OPTIONS.items()},
+    )
+    django.setup()
+    from django.core.wsgi import get_wsgi_application
+    from django.http import HttpRequest, JsonResponse
+    from django.urls import path
+
+    from jwtkit.integrations._bearer import BearerError, BearerGuard
+    from jwtkit.integrations.django import error_response, require_token
+
+    nocache_guard = BearerGuard(**OPTIONS, cache_size=0)
+
+    def unprotected(request: HttpRequest) -> JsonResponse:
+        return JsonResponse(ANSWER)
+
+    @require_token(scopes=["orders:read"])
+    def protected(request: HttpRequest) -> JsonResponse:
+        return JsonResponse(ANSWER)
+
+    def protected_nocache(request: HttpRequest) -> JsonResponse:
+        try:
+            claims = nocache_guard.authenticate([request.META.get("HTTP_AUTHORIZATION", "")])
+            nocache_guard.require(claims, ("orders:read",))
+        except BearerError as error:
+            return error_response(error, nocache_guard.realm)
+        return JsonResponse(ANSWER)
+
+    def tutorial_required(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest) -> Any:
+            header = request.META.get("HTTP_AUTHORIZATION", "")
+            if not header.startswith("Bearer ") or tutorial_claims(header[7:]) is None:
+                return JsonResponse({"error": "invalid_token"}, status=401)
+            return view(request)
+
+        return wrapper
+
+    @tutorial_required
+    def tutorial(request: HttpRequest) -> JsonResponse:
+        return JsonResponse(ANSWER)
+
+    global urlpatterns
+    urlpatterns = [
+        path("unprotected", unprotected),
+        path("jwtkit", protected),
+        path("jwtkit-nocache", protected_nocache),
+        path("tutorial", tutorial),
+    ]
+    return get_wsgi_application()
+
+
+urlpatterns: list[Any] = []
