@@ -12,7 +12,8 @@ Two measurements, one run:
   gunicorn (one gthread worker), each in its own process on 127.0.0.1; the load comes from
   this process over keep-alive connections, always with the same ES256 token (a client
   re-sending its token), after a warm-up that fills every JWKS cache. Routes are timed in
-  shuffled order, round after round, so drift hits them alike.
+  shuffled order, round after round; the ratios are the median of each round's ratios, so
+  drift and bursts of other work hit the routes alike.
 
 A full run (no ``--quick``) writes ``benchmarks/integrations.json``,
 ``docs/img/integrations.png`` and the table in docs/benchmarks.md (between its
@@ -242,10 +243,14 @@ def measure_framework(
             "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3,
             "requests": len(ordered),
         }
-    base = results["unprotected"]["rps"]
+    # Ratios are taken within each round (routes timed seconds apart), then the median:
+    # a burst of other work on the machine shifts one round, not the ratio.
     for route in ROUTES:
-        results[route]["vs_unprotected"] = results[route]["rps"] / base
-        results[route]["vs_tutorial"] = results[route]["rps"] / results["tutorial"]["rps"]
+        for other, name in (("unprotected", "vs_unprotected"), ("tutorial", "vs_tutorial")):
+            per_round = [
+                mine / theirs for mine, theirs in zip(samples[route], samples[other], strict=True)
+            ]
+            results[route][name] = statistics.median(per_round)
     return results
 
 
@@ -311,15 +316,15 @@ def chart(document: dict[str, Any], path: Path) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.integrations", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smoke run; prints only")
-    parser.add_argument("--seconds", type=float, help="seconds per route per round (default 3)")
-    parser.add_argument("--rounds", type=int, help="rounds (default 5)")
+    parser.add_argument("--seconds", type=float, help="seconds per route per round (default 1)")
+    parser.add_argument("--rounds", type=int, help="rounds (default 15)")
     parser.add_argument("--connections", type=int, default=8, help="keep-alive connections")
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     parser.add_argument("--number", type=int, default=200_000, help="cache hits per timeit run")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
-    args.seconds = args.seconds if args.seconds is not None else (0.3 if args.quick else 3.0)
-    args.rounds = args.rounds if args.rounds is not None else (1 if args.quick else 5)
+    args.seconds = args.seconds if args.seconds is not None else (0.3 if args.quick else 1.0)
+    args.rounds = args.rounds if args.rounds is not None else (1 if args.quick else 15)
     if args.quick:
         args.number = min(args.number, 20_000)
     return args

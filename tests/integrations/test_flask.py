@@ -113,3 +113,15 @@ def test_a_view_that_edits_current_claims_cannot_poison_the_next_request(
     assert client.get("/me", headers=bearer(token)).status_code == 200
     assert client.get("/me", headers=bearer(token)).status_code == 200
     assert client.get("/admin", headers=bearer(token)).status_code == 403
+
+
+def test_rejects_required_above_the_route_decorator(issuer: LoopbackIssuer) -> None:
+    # The careless order would leave the route unprotected; it fails at import instead.
+    app = Flask("careless")
+    jwt_auth = JWTAuth(app, issuer=issuer.issuer, audience="api")
+    with pytest.raises(InvalidOptionError, match=r"below @app\.route"):
+
+        @jwt_auth.required(scopes=["orders:read"])
+        @app.get("/orders")
+        def orders() -> dict[str, Any]:
+            return {"orders": "for anyone"}

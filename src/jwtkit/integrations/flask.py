@@ -16,12 +16,14 @@ serves the application-factory pattern. A refused request gets the RFC 6750 answ
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, cast, overload
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
 
+from ..errors import InvalidOptionError
 from ._bearer import BearerError, BearerGuard, normalise_scopes, options_from_config
 
 __all__ = ["JWTAuth", "current_claims"]
@@ -44,6 +46,7 @@ class JWTAuth:
 
     def __init__(self, app: Flask | None = None, **options: Any) -> None:
         self._options = options
+        self._apps: weakref.WeakSet[Flask] = weakref.WeakSet()
         if app is not None:
             self.init_app(app)
 
@@ -51,6 +54,7 @@ class JWTAuth:
         """Build this app's guard from ``app.config`` and the keyword options."""
         options = {**options_from_config(app.config, _CONFIG_PREFIX), **self._options}
         app.extensions.setdefault("jwtkit", {})[self] = BearerGuard(**options)
+        self._apps.add(app)
 
     @property
     def guard(self) -> BearerGuard:
@@ -74,6 +78,8 @@ class JWTAuth:
         needed = normalise_scopes(scopes)
 
         def decorate(view: View) -> View:
+            self._refuse_if_already_routed(view)
+
             @functools.wraps(view)
             def protected(*args: Any, **kwargs: Any) -> Any:
                 guard = self.guard
@@ -90,6 +96,16 @@ class JWTAuth:
             return cast(View, protected)
 
         return decorate
+
+    def _refuse_if_already_routed(self, view: Callable[..., Any]) -> None:
+        # Decorators apply bottom-up: above @app.route, this would wrap a function the app
+        # has already registered, and the route would stay unprotected. Say so at import.
+        for app in list(self._apps):
+            if any(function is view for function in app.view_functions.values()):
+                raise InvalidOptionError(
+                    f"{getattr(view, '__name__', 'This view')} is already a route: put "
+                    "@jwt_auth.required below @app.route (decorators apply bottom-up)"
+                )
 
 
 def _current_claims() -> dict[str, Any]:
