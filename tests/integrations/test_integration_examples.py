@@ -10,16 +10,14 @@ revoked.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from processes import free_port, running
 
 from loopback_issuer import CLIENT_ID, CLIENT_SECRET, METADATA_PATH, LoopbackIssuer
 
@@ -39,63 +37,32 @@ SERVERS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def bind_arguments(server: str, port: int) -> list[str]:
     if server == "uvicorn":
         return ["--host", "127.0.0.1", "--port", str(port)]
     return ["--bind", f"127.0.0.1:{port}"]
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):  # at most ~30 s
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    process.kill()
-    output = process.communicate(timeout=10)[0].decode(errors="replace")
-    pytest.fail(f"{url} did not come up:\n{output[-3000:]}")
+@contextmanager
+def example_api(framework: str, environment: dict[str, str]) -> Iterator[str]:
+    """The example of ``framework`` under its real server; yields its base URL."""
+    command = SERVERS[framework]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with running([*command, *bind_arguments(command[0], port)], environment, f"{base}/health"):
+        yield base
 
 
 @pytest.fixture
 def example(request: pytest.FixtureRequest, issuer: LoopbackIssuer) -> Iterator[str]:
-    command = SERVERS[request.param]
-    port = free_port()
     environment = {
-        **os.environ,
         "JWTKIT_ISSUER": issuer.issuer,
         "JWTKIT_AUDIENCE": "api",
         "JWTKIT_CLIENT_ID": CLIENT_ID,
         "JWTKIT_CLIENT_SECRET": CLIENT_SECRET,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", *command, *bind_arguments(command[0], port)],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{base}/health", process)
+    with example_api(request.param, environment) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 @pytest.mark.parametrize("example", list(SERVERS), indirect=True)
