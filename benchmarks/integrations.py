@@ -269,7 +269,9 @@ def markdown(document: dict[str, Any]) -> str:
     lines = [
         f"Measured {document['date']} on {document['machine']} (Python "
         f"{document['python']}), {document['rounds']} rounds of {document['seconds']:g} s per "
-        f"route, {document['connections']} keep-alive connections, one ES256 token.",
+        f"route, {document['connections']} keep-alive connections, one ES256 token; load "
+        f"average {document['load_average'][0]:g} before and {document['load_average'][1]:g} "
+        "after the run (other work on the machine).",
         "",
         f"**Verifier cache hit:** {hit['cache_hit_us']:.2f} µs against "
         f"{hit['uncached_verify_us']:.1f} µs for an uncached ES256 verify: "
@@ -339,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Verifier cache hit {hit['cache_hit_us']:.2f} µs, uncached ES256 verify "
         f"{hit['uncached_verify_us']:.1f} µs: 1/{1 / hit['ratio']:.0f}"
     )
+    load_before = os.getloadavg()[0]
     jwks = JWKSServer(jwtkit.KeySet([key.public_key()]).to_dict())
     frameworks: dict[str, Any] = {}
     try:
@@ -360,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         "rounds": args.rounds,
         "seconds": args.seconds,
         "connections": args.connections,
+        # Other work on the machine (the 1-minute load average before and after the run).
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "cache_hit": hit,
         "frameworks": frameworks,
     }

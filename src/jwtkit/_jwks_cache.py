@@ -195,6 +195,15 @@ class JWKSCache:
             fetch = False
         return FetchPlan(fetch, self._generation)
 
+    def fresh_key(self, now: float, kid: str) -> Key | None:
+        """The key for ``kid`` when answering needs no request (the common case), else None:
+        the clients' fast path, the same decision as :meth:`plan` makes."""
+        entry = self._entry
+        if entry is None or now >= entry.expires_at:
+            return None
+        key_set = entry.key_set
+        return key_set.get(kid) if kid in key_set else None
+
     def needs_fetch(self, plan: FetchPlan) -> bool:
         """Under the lock: fetch only if nobody else fetched while we waited for it."""
         return plan.fetch and plan.generation == self._generation

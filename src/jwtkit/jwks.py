@@ -152,6 +152,9 @@ class JWKSClient(_JWKSClientBase):
     def get_key(self, kid: str) -> Key:
         """The key with this ``kid``; an unknown ``kid`` refetches (at most once per
         cooldown) and raises :class:`jwtkit.KeyNotFoundError` if it is still absent."""
+        key = self._cache.fresh_key(self._clock(), kid)
+        if key is not None:
+            return key
         self._refresh_if_needed(kid)
         return self._cache.answer_key(self._clock(), kid)
 
@@ -243,6 +246,9 @@ class AsyncJWKSClient(_JWKSClientBase):
     async def get_key(self, kid: str) -> Key:
         """The key with this ``kid``; an unknown ``kid`` refetches (at most once per
         cooldown) and raises :class:`jwtkit.KeyNotFoundError` if it is still absent."""
+        key = self._cache.fresh_key(self._clock(), kid)
+        if key is not None:
+            return key
         await self._refresh_if_needed(kid)
         return self._cache.answer_key(self._clock(), kid)
 

@@ -81,6 +81,9 @@ PUBLISHED_KEY_ALGORITHMS = tuple(
 
 # RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
+_BEARER_HEADER = re.compile(
+    r"[ \t]*[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)[ \t]*", re.ASCII
+)
 # RFC 6749 §3.3 scope-token, and RFC 6750 §3's characters allowed in quoted values.
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+", re.ASCII)
 _QUOTABLE = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+", re.ASCII)
@@ -203,6 +206,10 @@ def read_bearer_token(authorization: Sequence[str], query: str | bytes = "") -> 
     the request is malformed: a broken header, several ``Authorization`` headers, or a token
     in the URL (this resource server reads tokens from the header only, RFC 6750 §2.3 says
     URLs SHOULD NOT carry them; one in both places is §3.1's ``invalid_request``)."""
+    if len(authorization) == 1 and not query:  # the usual request, one regex
+        match = _BEARER_HEADER.fullmatch(authorization[0])
+        if match is not None:
+            return match.group(1)
     in_query = query_has_token(query)
     # A WSGI server joins repeated headers with ", ": the same mistake, the same answer.
     if len(authorization) > 1 or (authorization and "," in authorization[0]):
