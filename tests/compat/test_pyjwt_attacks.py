@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -211,3 +212,103 @@ def test_rejects_b64_false_not_marked_critical(jwt: ModuleType, secret: str) -> 
     header, _, signature = token.split(".")
     with pytest.raises(jwt.InvalidTokenError):
         jwt.PyJWS().decode(f"{header}..{signature}", secret, algorithms=["HS256"])
+
+
+# -- with the minimum key length relaxed (what a migrating team runs) ------------------------
+
+
+RELAXED = {"enforce_minimum_key_length": False}
+
+
+def test_relaxed_rejects_hmac_with_rsa_public_key_object_or_jwk(
+    jwt: ModuleType, keys: dict[str, Any]
+) -> None:
+    # Relaxing the key length must not turn a public key into an HMAC secret in any form.
+    public_pem = keys["RS"].public_pem
+    forged = hs256_token({"alg": "HS256"}, {"admin": True}, public_pem)
+    public_jwk = jwt.algorithms.RSAAlgorithm.to_jwk(keys["RS"].public, as_dict=True)
+    for key in (keys["RS"].public, public_pem, public_pem.decode(), public_jwk):
+        # (PyJWT refuses a key object or a dict with TypeError, the drop-in with its own.)
+        with pytest.raises((jwt.PyJWTError, TypeError)), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            jwt.PyJWT(options=RELAXED).decode(forged, key, algorithms=["HS256", "RS256"])
+
+
+def test_relaxed_rejects_token_whose_alg_is_not_allowed(jwt: ModuleType) -> None:
+    token = hs256_token({"alg": "HS256"}, {"admin": True}, b"short")
+    with pytest.raises(jwt.InvalidAlgorithmError):
+        jwt.decode(token, "short", algorithms=["HS512"], options=RELAXED)
+
+
+def test_relaxed_still_checks_the_signature(jwt: ModuleType) -> None:
+    token = hs256_token({"alg": "HS256"}, {"admin": False}, b"short")
+    header, _, signature = token.split(".")
+    tampered = f"{header}.{segment({'admin': True})}.{signature}"
+    with pytest.raises(jwt.InvalidSignatureError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        jwt.decode(tampered, "short", algorithms=["HS256"], options=RELAXED)
+
+
+# -- a hostile JWKS endpoint, through PyJWKClient with urllib.request.urlopen patched ---------
+
+
+def _patched_urlopen(body: Any) -> Any:
+    from unittest import mock
+
+    patcher = mock.patch("urllib.request.urlopen")
+    urlopen = patcher.start()
+    response = mock.Mock()
+    response.__enter__ = mock.Mock(return_value=response)
+    response.__exit__ = mock.Mock(return_value=None)
+    response.read.return_value = body
+    urlopen.return_value = response
+    return patcher
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"x" * (300 * 1024),  # larger than the drop-in's limit
+        b'{"keys": [' + b"[" * 5000 + b"]" * 5000 + b"]}",  # nesting to exhaust the stack
+        b'{"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "k"}]}',  # a secret, published
+        b'{"keys": [{"kty": "RSA", "kid": "k", "n": "AQAB", "e": "AQAB", "d": "AQAB"}]}',
+        b'{"keys": "not a list"}',
+        b"[]",
+        b"\xff\xfe{",
+    ],
+)
+def test_pyjwkclient_refuses_hostile_jwks_through_patched_urlopen(body: bytes) -> None:
+    import jwtkit.compat.pyjwt as compat
+
+    patcher = _patched_urlopen(body)
+    try:
+        client = compat.PyJWKClient("https://issuer.example/.well-known/jwks.json")
+        with pytest.raises(compat.PyJWTError):
+            client.get_signing_key("k")
+    finally:
+        patcher.stop()
+
+
+def test_pyjwkclient_refuses_a_response_that_is_not_bytes() -> None:
+    import jwtkit.compat.pyjwt as compat
+
+    patcher = _patched_urlopen(object())
+    try:
+        client = compat.PyJWKClient("https://issuer.example/.well-known/jwks.json")
+        with pytest.raises(compat.PyJWKClientConnectionError):
+            client.get_jwk_set()
+    finally:
+        patcher.stop()
+
+
+def test_cached_header_cannot_be_poisoned_through_decode_complete(jwt: ModuleType) -> None:
+    # Headers are parsed once and cached by their text: what a caller gets must be a copy,
+    # or editing it would change what the next token with that header says.
+    token = hs256_token({"alg": "HS256", "x5c": ["cert"], "ext": {"a": 1}}, {}, b"k" * 32)
+    first = jwt.api_jws.decode_complete(token, "k" * 32, algorithms=["HS256"])
+    first["header"]["x5c"].append("attacker")
+    first["header"]["ext"]["a"] = 2
+    jwt.get_unverified_header(token)["x5c"].append("attacker")
+    again = jwt.api_jws.decode_complete(token, "k" * 32, algorithms=["HS256"])
+    assert again["header"]["x5c"] == ["cert"]
+    assert again["header"]["ext"] == {"a": 1}

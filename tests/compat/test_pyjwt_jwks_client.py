@@ -411,3 +411,13 @@ def test_serves_the_last_good_set_when_a_refresh_fails(endpoint: JWKSEndpoint) -
         client.fetch_data()
     with pytest.raises(compat.PyJWKClientConnectionError):
         client.get_jwk_set(refresh=True)
+
+
+@pytest.mark.parametrize("uri", ["file:///etc/passwd", "ftp://127.0.0.1/jwks.json"])
+def test_non_http_uri_message_matches_pyjwt(jwt: ModuleType, uri: str) -> None:
+    with pytest.raises(jwt.PyJWKClientError) as caught:
+        jwt.PyJWKClient(uri)
+    scheme = uri.split(":")[0]
+    assert str(caught.value) == (
+        f"Invalid JWKS URI scheme {scheme!r}: only 'http' and 'https' are supported."
+    )

@@ -160,3 +160,19 @@ def test_relaxed_rejects_token_signed_with_another_short_secret(
     token = warning_texts(lambda: jwt.encode({"admin": True}, "guess1", algorithm="HS256"))[0]
     with pytest.raises(jwt.InvalidSignatureError):
         warning_texts(lambda: jwt.decode(token, SHORT_SECRET, algorithms=["HS256"]))
+
+
+def test_configure_does_not_relax_jwtkit_native_api() -> None:
+    # The switch belongs to the drop-in: jwtkit's own encode/decode stay strict.
+    import jwtkit
+    import jwtkit.compat.pyjwt as compat
+
+    compat.configure(enforce_minimum_key_length=False)
+    try:
+        with pytest.raises(jwtkit.InsecureKeyError):
+            jwtkit.encode({"sub": "x"}, SHORT_SECRET, "HS256")
+        token = warning_texts(lambda: compat.encode({"sub": "x"}, SHORT_SECRET))[0]
+        with pytest.raises(jwtkit.InsecureKeyError):
+            jwtkit.decode(token, SHORT_SECRET, ["HS256"])
+    finally:
+        compat.configure(enforce_minimum_key_length=True)

@@ -273,7 +273,7 @@ class PyJWS:
             signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
         if verify_signature:
             self._verify_signature(signing_input, header, signature, key, algorithms, merged)
-        return {"payload": payload, "header": dict(header), "signature": signature}
+        return {"payload": payload, "header": _segments.copy_header(header), "signature": signature}
 
     def decode(
         self,
@@ -299,7 +299,14 @@ class PyJWS:
             _segments.decode_segment(payload_segment, "payload")
         _segments.decode_segment(signature_segment, "crypto")
         self._validate_headers(header)
-        return dict(header)
+        return _segments.copy_header(header)
+
+    @staticmethod
+    def _decode_base64url_segment(segment: bytes | str, name: str) -> bytes:
+        """PyJWT's private segment decoder, for subclasses and tests that call it (strict:
+        canonical unpadded base64url only)."""
+        text = segment.decode("latin-1") if isinstance(segment, bytes) else segment
+        return _segments.decode_segment(text, name)
 
     def _verify_signature(
         self,

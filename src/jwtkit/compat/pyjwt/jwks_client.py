@@ -22,6 +22,7 @@ from functools import lru_cache
 from ssl import SSLContext
 from typing import Any
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
 
 from ..._codec import json_loads
 from ...errors import DecodeError, JWKSError, JWTKitError, KeyNotFoundError
@@ -203,6 +204,12 @@ class PyJWKClient:
         *,
         allow_http: bool = False,
     ) -> None:
+        # PyJWT's scheme check and text first; jwtkit's URL policy (https) follows below.
+        scheme = urlsplit(uri).scheme.lower() if isinstance(uri, str) else ""
+        if scheme not in ("http", "https"):
+            raise PyJWKClientError(
+                f"Invalid JWKS URI scheme {scheme!r}: only 'http' and 'https' are supported."
+            )
         if cooldown_duration < 0:
             raise PyJWKClientError(
                 "Cooldown duration must be greater than or equal to 0, "
