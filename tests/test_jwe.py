@@ -18,6 +18,7 @@ from jwtkit.errors import (
     DecryptionError,
     InvalidAlgorithmError,
     InvalidKeyError,
+    InvalidOptionError,
     KeyNotFoundError,
     UnsupportedAlgorithmError,
 )
@@ -92,7 +93,7 @@ def test_headers_go_into_the_protected_header_but_cannot_change_alg_or_enc() -> 
 
 def test_headers_cannot_set_the_algorithms_own_parameters(ec_key: jwtkit.Key) -> None:
     forged_epk = {"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}
-    with pytest.raises(DecodeError, match="'epk' is set by"):
+    with pytest.raises(InvalidOptionError, match="'epk' is set by"):
         jwe.encrypt(b"x", ec_key.public_key(), "ECDH-ES", "A128GCM", headers={"epk": forged_epk})
 
 
@@ -117,17 +118,19 @@ def test_encrypt_refuses_unknown_zip_alg_and_enc() -> None:
 
 
 def test_plaintext_must_be_bytes() -> None:
-    with pytest.raises(DecodeError):
+    with pytest.raises(InvalidOptionError, match="plaintext must be bytes"):
         jwe.encrypt("text", jwtkit.Key.generate("A256KW"), "A256KW", "A256GCM")  # type: ignore[arg-type]
 
 
-def test_algorithms_and_encryptions_are_required_lists() -> None:
+def test_missing_algorithms_are_a_caller_mistake_not_a_key_error() -> None:
     key = jwtkit.Key.generate("A256KW")
     token = jwe.encrypt(b"x", key, "A256KW", "A256GCM")
-    with pytest.raises(InvalidKeyError):
-        jwe.decrypt(token, key, "A256KW", ["A256GCM"])
-    with pytest.raises(InvalidKeyError):
-        jwe.decrypt(token, key, ["A256KW"], [])
+    for algorithms, encryptions in (("A256KW", ["A256GCM"]), (["A256KW"], []), (None, None)):
+        with pytest.raises(InvalidOptionError) as caught:
+            jwe.decrypt(token, key, algorithms, encryptions)  # type: ignore[arg-type]
+        assert not isinstance(caught.value, InvalidKeyError)
+        with pytest.raises(InvalidOptionError):
+            jwe.decrypt_json({}, key, algorithms, encryptions)  # type: ignore[arg-type]
 
 
 def test_algorithm_lists_must_name_known_algorithms() -> None:
@@ -545,7 +548,7 @@ def test_rejects_jws_where_jwe_expected_cve_2022_3102() -> None:
 def test_rejects_jwe_where_jws_expected_cve_2022_3102() -> None:
     key = jwtkit.Key.generate("A256GCM")
     token = jwe.encrypt(b'{"sub":"x"}', key, "dir", "A256GCM")
-    with pytest.raises(DecodeError, match="This is a JWE, not a JWS"):
+    with pytest.raises(DecodeError, match="This is a JWE, not a JWT"):
         jwtkit.decode(token, key, algorithms=["HS256"])
     with pytest.raises(DecodeError):
         jws.verify(token, key, ["HS256"])
@@ -692,9 +695,9 @@ def test_json_flattened_dir_and_ecdh_es_have_no_encrypted_key(ec_key: jwtkit.Key
 
 def test_json_refuses_dir_and_ecdh_es_with_several_recipients(ec_key: jwtkit.Key) -> None:
     other = jwtkit.Key.generate("A128KW")
-    with pytest.raises(InvalidKeyError, match="cannot share"):
+    with pytest.raises(InvalidOptionError, match="cannot share"):
         jwe.encrypt_json(b"x", [(ec_key.public_key(), "ECDH-ES"), (other, "A128KW")], "A128GCM")
-    with pytest.raises(InvalidKeyError, match="cannot share"):
+    with pytest.raises(InvalidOptionError, match="cannot share"):
         jwe.encrypt_json(
             b"x", [(other, "A128KW"), (jwtkit.Key.generate("A128GCM"), "dir")], "A128GCM"
         )
@@ -702,9 +705,9 @@ def test_json_refuses_dir_and_ecdh_es_with_several_recipients(ec_key: jwtkit.Key
 
 def test_json_flatten_needs_exactly_one_recipient() -> None:
     keys = [(jwtkit.Key.generate("A128KW"), "A128KW")] * 2
-    with pytest.raises(InvalidKeyError):
+    with pytest.raises(InvalidOptionError):
         jwe.encrypt_json(b"x", keys, "A128GCM", flatten=True)
-    with pytest.raises(InvalidKeyError):
+    with pytest.raises(InvalidOptionError):
         jwe.encrypt_json(b"x", [], "A128GCM")
 
 
@@ -723,7 +726,7 @@ def test_json_rejects_zip_or_crit_outside_the_protected_header() -> None:
         forged = {**document, "unprotected": member}
         with pytest.raises(DecodeError, match="must be in the protected header"):
             jwe.decrypt_json(forged, key, ["A128KW"], ["A128GCM"])
-    with pytest.raises(DecodeError):
+    with pytest.raises(InvalidOptionError):
         jwe.encrypt_json(b"x", [(key, "A128KW")], "A128GCM", unprotected={"zip": "DEF"})
 
 

@@ -6,12 +6,10 @@ real file in tmp_path, including a crash in the middle of a rotation.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
-import re
 import stat
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -457,23 +455,12 @@ def test_leaked_key_can_be_removed_before_its_time(clock: FakeClock) -> None:
 
 # -- docs/keyring.md runs as written -------------------------------------------------------------
 
-DOC = Path(__file__).parents[1] / "docs" / "keyring.md"
-_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
-_PRINTED = re.compile(r"^\s*print\(.*\)\s+# (.+)$", re.MULTILINE)
-
 
 def test_keyring_doc_examples_run_and_print_what_they_say(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_doc_blocks: Callable[..., object]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    blocks = _BLOCK.findall(DOC.read_text(encoding="utf-8"))
-    assert len(blocks) >= 4
-    namespace: dict[str, object] = {"__name__": "keyring_doc"}
-    for number, block in enumerate(blocks, start=1):
-        output = io.StringIO()
-        with contextlib.redirect_stdout(output):
-            exec(compile(block, f"keyring.md block {number}", "exec"), namespace)
-        assert output.getvalue().splitlines() == _PRINTED.findall(block), f"block {number}"
+    run_doc_blocks("docs/keyring.md", minimum=4)
 
 
 # -- rollback, algorithm change, and the async twin -------------------------------------------

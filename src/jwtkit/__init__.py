@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import jwe, jws
+from ._key_input import AsyncKeySource, KeySource
 from .errors import (
     DecodeError,
     DecryptionError,
@@ -29,6 +30,7 @@ from .errors import (
     InvalidSubjectError,
     InvalidTokenError,
     InvalidTypeError,
+    IssuedInFutureError,
     JWKSError,
     JWTKitError,
     KeyNotFoundError,
@@ -66,6 +68,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AKPKey",
     "AsyncJWKSClient",
+    "AsyncKeySource",
     "DecodeError",
     "DecryptionError",
     "DiscoveryError",
@@ -85,6 +88,7 @@ __all__ = [
     "InvalidSubjectError",
     "InvalidTokenError",
     "InvalidTypeError",
+    "IssuedInFutureError",
     "JWKSClient",
     "JWKSError",
     "JWTKitError",
@@ -94,6 +98,7 @@ __all__ = [
     "KeyRingConflictError",
     "KeyRingError",
     "KeySet",
+    "KeySource",
     "MissingRequiredClaimError",
     "OKPKey",
     "OctKey",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
+from ._options import DEFAULT_OPTIONS, check_claim_names, check_options, timestamp
 from .errors import (
     DecodeError,
     ExpiredSignatureError,
@@ -29,29 +30,6 @@ from .errors import (
 )
 
 __all__ = ["DEFAULT_OPTIONS", "ClaimRules", "numeric_date", "timestamp"]
-
-#: PyJWT-compatible switches; every check is on unless the caller turns it off by name.
-DEFAULT_OPTIONS: dict[str, Any] = {
-    "verify_signature": True,
-    "verify_exp": True,
-    "verify_nbf": True,
-    "verify_iat": True,
-    "verify_aud": True,
-    "verify_iss": True,
-    "verify_sub": True,
-    "verify_jti": True,
-    "require": [],
-    "strict_aud": False,
-}
-
-
-def timestamp(value: float | datetime) -> float:
-    """Seconds since the epoch for a number or a datetime (naive datetimes are UTC)."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.timestamp()
-    return value
 
 
 #: PyJWT's texts for a NumericDate that is not one (they are API: consumers show them).
@@ -91,17 +69,29 @@ def _normalise_typ(value: str) -> str:
     return value[12:] if value.startswith("application/") else value
 
 
+def _seconds(leeway: object) -> float:
+    if isinstance(leeway, timedelta):
+        seconds = leeway.total_seconds()
+    elif isinstance(leeway, int | float) and not isinstance(leeway, bool):
+        seconds = float(leeway) if abs(leeway) < 2**63 else math.inf
+    else:
+        raise InvalidOptionError("leeway must be a number of seconds or a timedelta")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InvalidOptionError("leeway must be a finite, non-negative number of seconds")
+    return seconds
+
+
 def _string_set(value: str | Iterable[str] | None, name: str) -> frozenset[str] | None:
     if value is None:
         return None
     if isinstance(value, str):
         return frozenset((value,))
-    if not isinstance(value, Iterable) or isinstance(value, bytes | Mapping):
+    if not isinstance(value, Iterable) or isinstance(value, bytes | bytearray | Mapping):
         raise InvalidOptionError(f"{name} must be a string or a list of strings")
-    values = frozenset(value)
-    if not values or not all(isinstance(item, str) for item in values):
+    values = tuple(value)
+    if not values or not all(type(item) is str for item in values):
         raise InvalidOptionError(f"{name} must be a string or a non-empty list of strings")
-    return values
+    return frozenset(values)
 
 
 class ClaimRules:
@@ -122,6 +112,7 @@ class ClaimRules:
         "strict_audience",
         "subject",
         "typ",
+        "verify_signature",
     )
 
     def __init__(
@@ -135,14 +126,29 @@ class ClaimRules:
         typ: str | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> None:
-        merged = {**DEFAULT_OPTIONS, **(options or {})}
-        unknown = set(merged) - set(DEFAULT_OPTIONS)
-        if unknown:
-            raise InvalidOptionError(f"Unknown decode options: {sorted(unknown)}")
-        signature_checked = merged["verify_signature"]
+        merged = check_options(options)
+        self.verify_signature: bool = merged["verify_signature"]
+        self._set_switches(merged, options or {})
+        self.strict_audience: bool = merged["strict_aud"]
+        if self.strict_audience and audience is not None and not isinstance(audience, str):
+            raise InvalidOptionError("strict_aud needs a single audience string")
+        self.audience = _string_set(audience, "audience")
+        self.issuer = _string_set(issuer, "issuer")
+        if subject is not None and not isinstance(subject, str):
+            raise InvalidOptionError("subject must be a string")
+        self.subject = subject
+        self.leeway = _seconds(leeway)
+        self.required = self._required_claims(
+            check_claim_names(required, "required"), merged["require"]
+        )
+        if typ is not None and not isinstance(typ, str):
+            raise InvalidOptionError("typ must be a string")
+        self.typ = _normalise_typ(typ) if typ is not None else None
+
+    def _set_switches(self, merged: Mapping[str, Any], explicit: Mapping[str, Any]) -> None:
         # PyJWT semantics: switching the signature off switches the claim checks off too,
         # unless the caller turns one back on explicitly.
-        explicit = options or {}
+        signature_checked = merged["verify_signature"]
 
         def enabled(name: str) -> bool:
             return bool(explicit.get(name, signature_checked and merged[name]))
@@ -154,24 +160,10 @@ class ClaimRules:
         self.check_iss = enabled("verify_iss")
         self.check_sub = enabled("verify_sub")
         self.check_jti = enabled("verify_jti")
-        self.strict_audience = bool(merged["strict_aud"])
-        if self.strict_audience and audience is not None and not isinstance(audience, str):
-            raise InvalidOptionError("strict_aud needs a single audience string")
-        self.audience = _string_set(audience, "audience")
-        self.issuer = _string_set(issuer, "issuer")
-        if subject is not None and not isinstance(subject, str):
-            raise InvalidOptionError("subject must be a string")
-        self.subject = subject
-        if isinstance(leeway, timedelta):
-            self.leeway = leeway.total_seconds()
-        elif type(leeway) in (int, float):
-            self.leeway = float(leeway)
-        else:
-            raise InvalidOptionError("leeway must be a number of seconds or a timedelta")
-        if not math.isfinite(self.leeway) or self.leeway < 0:
-            raise InvalidOptionError("leeway must be a finite, non-negative number of seconds")
-        if isinstance(required, str) or isinstance(merged["require"], str):
-            raise InvalidOptionError("required claims must be a list of names, not one string")
+
+    def _required_claims(
+        self, required: Iterable[str], from_options: Iterable[str]
+    ) -> tuple[str, ...]:
         # Claims that an expected value implies are required too, so that a token missing
         # several of them is told about all of them at once.
         implied = [
@@ -183,10 +175,7 @@ class ClaimRules:
             )
             if expected is not None and enabled_check
         ]
-        self.required = tuple(dict.fromkeys((*required, *merged["require"], *implied)))
-        if typ is not None and not isinstance(typ, str):
-            raise InvalidOptionError("typ must be a string")
-        self.typ = _normalise_typ(typ) if typ is not None else None
+        return tuple(dict.fromkeys((*required, *from_options, *implied)))
 
     def check_header(self, header: Mapping[str, Any]) -> None:
         if self.typ is not None:

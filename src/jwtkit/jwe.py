@@ -5,25 +5,27 @@ it accepts; the header only picks among them. Everything that could tell an atta
 a token failed to open (wrong key type, wrong key length, bad padding, bad tag, bad ``epk``)
 raises the same :class:`~jwtkit.errors.DecryptionError`. Structural problems that are visible
 in the token anyway (segments, base64url, JSON, limits) raise :class:`DecodeError` with a
-message naming the check.
+message naming the check. Header parsing, the algorithm choice and key selection are the
+ones JWS verification uses (:mod:`jwtkit._compact`), parametrized for JWE.
 """
 
 from __future__ import annotations
 
 import os
 import zlib
-from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from . import _compact
-from ._codec import MAX_TOKEN_SIZE, b64url_decode, b64url_encode, json_dumps, json_loads_object
-from ._key_input import resolve_key, resolve_key_or_set
+from ._codec import MAX_TOKEN_SIZE, b64url_decode, b64url_encode, json_loads_object
+from ._key_input import Keys, key_lookup, keys_for, resolve_key
+from ._options import check_algorithms, check_bytes, check_entries, check_header_argument
 from .errors import (
     DecodeError,
     DecryptionError,
     InvalidAlgorithmError,
     InvalidKeyError,
+    InvalidOptionError,
     JWTKitError,
     KeyNotFoundError,
     UnsupportedAlgorithmError,
@@ -42,7 +44,7 @@ from .jwa.encryption import (
     get_content_encryption_algorithm,
     get_key_management_algorithm,
 )
-from .jwk import Key, KeySet
+from .jwk import Key
 
 __all__ = [
     "MAX_PLAINTEXT_SIZE",
@@ -65,8 +67,6 @@ MAX_RECIPIENTS = 64
 #: Header parameters jwtkit implements that a JWE may list in ``crit``: none beyond RFC 7516.
 UNDERSTOOD_CRITICAL: frozenset[str] = frozenset()
 _MAX_HEADER_SEGMENT = 16 * 1024
-_HEADER_CACHE_SIZE = 256
-_header_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 #: Members that must be integrity protected when present (RFC 7516 §4.1.3, §4.1.13).
 _PROTECTED_ONLY = ("zip", "crit")
 
@@ -123,57 +123,38 @@ def _check_zip(header: Mapping[str, Any]) -> bool:
     return True
 
 
-def _names(values: Collection[str] | None, what: str, known: Mapping[str, Any]) -> frozenset[str]:
-    if values is None or isinstance(values, str) or not values:
-        raise InvalidKeyError(
-            f"{what} must be a non-empty list of names: the token's header must not choose "
-            "on its own"
+def _names(values: object, what: str, known: Mapping[str, Any]) -> Collection[str]:
+    names = check_algorithms(values, what)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise UnsupportedAlgorithmError(
+            f"Unknown names in {what}: {sorted(n[:32] for n in unknown)}"
         )
-    names = frozenset(values)
-    if not names <= known.keys():
-        unknown = sorted(str(name)[:32] for name in names - known.keys())
-        raise UnsupportedAlgorithmError(f"Unknown names in {what}: {unknown}")
     return names
 
 
 def _choose(
-    header: Mapping[str, Any], algorithms: frozenset[str], encryptions: frozenset[str]
+    header: Mapping[str, Any], algorithms: Collection[str], encryptions: Collection[str]
 ) -> tuple[KeyManagementAlgorithm, ContentEncryptionAlgorithm]:
     """The header's ``alg`` and ``enc``, if the caller allowed them."""
-    alg, enc = header.get("alg"), header.get("enc")
-    if alg is None:
-        raise DecodeError("Invalid header: 'alg' is missing")
-    if enc is None:
-        raise DecodeError("Invalid header: 'enc' is missing")
-    if alg not in algorithms:
-        raise InvalidAlgorithmError("The token's 'alg' is not among the allowed algorithms")
-    if enc not in encryptions:
-        raise InvalidAlgorithmError("The token's 'enc' is not among the allowed encryptions")
-    return get_key_management_algorithm(alg), get_content_encryption_algorithm(enc)
+    algorithm = _compact.choose(
+        header, algorithms, "alg", get_key_management_algorithm, "algorithms"
+    )
+    encryption = _compact.choose(
+        header, encryptions, "enc", get_content_encryption_algorithm, "encryptions"
+    )
+    return algorithm, encryption
 
 
 def _decryption_keys(
-    keys: Key | KeySet,
+    keys: Keys,
     header: Mapping[str, Any],
     algorithm: KeyManagementAlgorithm,
     encryption: ContentEncryptionAlgorithm,
 ) -> tuple[Key, ...]:
-    """The one key, the set's key named by ``kid``, or the set's keys that fit ``alg``."""
-    if isinstance(keys, Key):
-        return (keys,)
-    kid = header.get("kid")
-    if kid is not None:
-        return (keys.get(kid),)
-    found = tuple(
-        key
-        for key in keys
-        if key.kty in algorithm.key_types
-        and key.alg in (None, algorithm.name, encryption.name if algorithm.direct else None)
-        and key.use in (None, "enc")
-    )
-    if not found:
-        raise KeyNotFoundError("No key in the set fits the token's algorithm")
-    return found
+    """The keys to try: a key published for an ``enc`` (``"alg": "A128GCM"``) serves ``dir``."""
+    alias = encryption.name if algorithm.direct else None
+    return _compact.select_keys(keys_for(keys, algorithm, header), header, algorithm, "enc", alias)
 
 
 def _open(
@@ -182,10 +163,7 @@ def _open(
     candidates: tuple[Key, ...],
     header: Mapping[str, Any],
     encrypted_key: bytes,
-    iv: bytes,
-    ciphertext: bytes,
-    tag: bytes,
-    aad: bytes,
+    content: _Content,
     policy: DecryptionPolicy,
 ) -> tuple[bytes, Key]:
     """Unwrap the CEK and decrypt with the first candidate key that works."""
@@ -195,10 +173,14 @@ def _open(
                 _binding(algorithm, encryption, key), algorithm.decrypt_operation
             )
             cek = algorithm.unwrap(material, encrypted_key, encryption, header, policy)
-            return encryption.decrypt(cek, iv, ciphertext, tag, aad), key
+            return encryption.decrypt(cek, *content), key
         except (DecryptionError, InvalidAlgorithmError, InvalidKeyError):
             continue  # a key of the wrong type or size fails like any other wrong key
     raise decryption_failed()
+
+
+#: ``(iv, ciphertext, tag, aad)``: what content decryption takes, the same for every key.
+_Content = tuple[bytes, bytes, bytes, bytes]
 
 
 def _binding(
@@ -219,19 +201,19 @@ def _header_for_wrap(
         joint.update(header)
     for name in algorithm.header_parameters - {"p2c"}:
         if name in joint:
-            raise DecodeError(f"Header parameter {name!r} is set by {algorithm.name}")
+            raise InvalidOptionError(f"Header parameter {name!r} is set by {algorithm.name}")
     return joint
 
 
 def _single_key(key: KeyInput, algorithm: KeyManagementAlgorithm) -> Key:
     resolved = resolve_key(key, for_hmac=algorithm.key_type == "oct")
     if not isinstance(resolved, Key):
-        raise InvalidKeyError("Encryption needs a single key, not a key set")
+        raise InvalidOptionError("Encryption needs a single key, not a key set")
     return resolved
 
 
 def _encryption_algorithms(
-    alg: str, enc: str
+    alg: object, enc: object
 ) -> tuple[KeyManagementAlgorithm, ContentEncryptionAlgorithm]:
     algorithm = get_key_management_algorithm(alg)
     if algorithm.decrypt_only:
@@ -242,7 +224,7 @@ def _encryption_algorithms(
     return algorithm, get_content_encryption_algorithm(enc)
 
 
-def _check_zip_argument(zip: str | None) -> bool:
+def _check_zip_argument(zip: object) -> bool:
     if zip is None:
         return False
     if zip != "DEF":
@@ -250,10 +232,33 @@ def _check_zip_argument(zip: str | None) -> bool:
     return True
 
 
-def _policy(pbes2_max_count: int) -> DecryptionPolicy:
-    if pbes2_max_count == PBES2_MAX_COUNT:
+def _policy(pbes2_max_count: object) -> DecryptionPolicy:
+    if pbes2_max_count == PBES2_MAX_COUNT and type(pbes2_max_count) is int:
         return _DEFAULT_POLICY
+    if isinstance(pbes2_max_count, bool) or not isinstance(pbes2_max_count, int):
+        raise InvalidOptionError("pbes2_max_count must be an integer")
     return DecryptionPolicy(pbes2_max_count=pbes2_max_count)
+
+
+def _size_limit(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidOptionError("max_plaintext_size must be a non-negative integer")
+    return value
+
+
+def _check_protected_only(error: type[JWTKitError], *headers: Mapping[str, Any]) -> None:
+    for header in headers:
+        for name in _PROTECTED_ONLY:
+            if name in header:
+                raise error(f"Invalid header: {name!r} must be in the protected header")
+
+
+def _check_disjoint(error: type[JWTKitError], *headers: Mapping[str, Any]) -> None:
+    seen: set[str] = set()
+    for header in headers:
+        if seen & header.keys():
+            raise error("Invalid JWE: the header parts must not share a member name")
+        seen.update(header)
 
 
 _DEFAULT_POLICY = DecryptionPolicy()
@@ -292,15 +297,14 @@ def _encrypt(
     zip: str | None,
     inputs: EncryptionInputs,
 ) -> str:
-    if not isinstance(plaintext, bytes):
-        raise DecodeError("The JWE plaintext must be bytes")
+    plaintext = check_bytes(plaintext, "The JWE plaintext")
     algorithm, encryption = _encryption_algorithms(alg, enc)
+    extra = check_header_argument(headers)
+    compress = _check_zip_argument(zip if zip is not None else extra.get("zip"))
     recipient = _single_key(key, algorithm)
     material = recipient._material_for(
         _binding(algorithm, encryption, recipient), algorithm.encrypt_operation
     )
-    extra = dict(headers or {})
-    compress = _check_zip_argument(zip if zip is not None else extra.get("zip"))
     cek, encrypted_key, parameters = algorithm.wrap(
         material, encryption, None, _header_for_wrap(algorithm, extra), inputs
     )
@@ -316,7 +320,7 @@ def _encrypt(
     if compress:
         header["zip"] = "DEF"
     _compact.check_header(header, UNDERSTOOD_CRITICAL)
-    protected = b64url_encode(json_dumps(header))
+    protected = _compact.encode_header(header)
     iv = inputs.iv if inputs.iv is not None else _random_iv(encryption)
     ciphertext, tag = encryption.encrypt(
         cek, iv, _deflate(plaintext) if compress else plaintext, protected
@@ -338,17 +342,7 @@ def _random_iv(encryption: ContentEncryptionAlgorithm) -> bytes:
 
 def _parse_protected(segment: str) -> dict[str, Any]:
     """Decode and check a protected header; cached by its text. Do not mutate the result."""
-    header = _header_cache.get(segment)
-    if header is not None:
-        return header
-    if len(segment) > _MAX_HEADER_SEGMENT:
-        raise DecodeError("Invalid header: too large")
-    header = json_loads_object(b64url_decode(segment, "protected header"), "header")
-    _compact.check_header(header, UNDERSTOOD_CRITICAL)
-    _header_cache[segment] = header
-    if len(_header_cache) > _HEADER_CACHE_SIZE:
-        _header_cache.popitem(last=False)
-    return header
+    return _compact.parse_header_segment(segment, UNDERSTOOD_CRITICAL, _MAX_HEADER_SEGMENT)
 
 
 def decrypt(
@@ -369,6 +363,9 @@ def decrypt(
     """
     allowed_algorithms = _names(algorithms, "algorithms", KEY_MANAGEMENT_ALGORITHMS)
     allowed_encryptions = _names(encryptions, "encryptions", CONTENT_ENCRYPTION_ALGORITHMS)
+    limit = _size_limit(max_plaintext_size)
+    policy = _policy(pbes2_max_count)
+    keys = key_lookup(key)
     segments = _compact.split_compact(token, "JWE")
     if len(segments) != 5:
         if len(segments) == 3:
@@ -381,26 +378,18 @@ def decrypt(
     algorithm, encryption = _choose(header, allowed_algorithms, allowed_encryptions)
     compressed = _check_zip(header)
     encrypted_key = b64url_decode(key_segment, "encrypted key")
-    iv = b64url_decode(iv_segment, "iv")
-    ciphertext = b64url_decode(ciphertext_segment, "ciphertext")
-    tag = b64url_decode(tag_segment, "tag")
-    candidates = _decryption_keys(
-        resolve_key_or_set(key, algorithm.key_type == "oct"), header, algorithm, encryption
-    )
-    plaintext, used = _open(
-        algorithm,
-        encryption,
-        candidates,
-        header,
-        encrypted_key,
-        iv,
-        ciphertext,
-        tag,
+    content = (
+        b64url_decode(iv_segment, "iv"),
+        b64url_decode(ciphertext_segment, "ciphertext"),
+        b64url_decode(tag_segment, "tag"),
         header_segment.encode("ascii"),
-        _policy(pbes2_max_count),
+    )
+    candidates = _decryption_keys(keys, header, algorithm, encryption)
+    plaintext, used = _open(
+        algorithm, encryption, candidates, header, encrypted_key, content, policy
     )
     if compressed:
-        plaintext = _inflate(plaintext, max_plaintext_size)
+        plaintext = _inflate(plaintext, limit)
     return DecryptedJWE(dict(header), plaintext, used)
 
 
@@ -439,6 +428,114 @@ def _placed(name: str, *headers: Mapping[str, Any]) -> bool:
     return any(name in header for header in headers)
 
 
+class _JSONEncryption:
+    """One JSON-serialized encryption being built: the shared headers, the CEK the first
+    recipient chose, and each recipient's header and encrypted key."""
+
+    def __init__(
+        self,
+        encryption: ContentEncryptionAlgorithm,
+        protected: dict[str, Any],
+        shared: dict[str, Any],
+        recipient_count: int,
+    ) -> None:
+        self.encryption = encryption
+        self.protected = protected
+        self.shared = shared
+        # The caller's own headers, before the algorithms' parameters are placed in them.
+        self.caller_protected, self.caller_shared = dict(protected), dict(shared)
+        self.single = recipient_count == 1
+        # The single recipient's alg and parameters go to the protected header, like compact.
+        self.recipient_protected: dict[str, Any] = {}
+        self.cek: bytes | None = None
+        self.wrapped: list[tuple[dict[str, Any], bytes]] = []
+
+    def add_recipient(self, entry: tuple[Any, ...], inputs: EncryptionInputs) -> None:
+        if len(entry) not in (2, 3):
+            raise InvalidOptionError("Each recipient is (key, alg) or (key, alg, header)")
+        key_input, alg = entry[0], entry[1]
+        own = check_header_argument(entry[2] if len(entry) == 3 else None, "a recipient header")
+        algorithm, encryption = _encryption_algorithms(alg, self.encryption.name)
+        if algorithm.direct and not self.single:
+            raise InvalidOptionError(f"{algorithm.name} cannot share a JWE with other recipients")
+        _check_protected_only(InvalidOptionError, own)
+        recipient = _single_key(key_input, algorithm)
+        material = recipient._material_for(
+            _binding(algorithm, encryption, recipient), algorithm.encrypt_operation
+        )
+        target = self._place_alg(algorithm, own)
+        if recipient.kid is not None and not _placed("kid", self.protected, self.shared, own):
+            target["kid"] = recipient.kid
+        self.cek, encrypted_key, parameters = algorithm.wrap(
+            material,
+            encryption,
+            self.cek,
+            _header_for_wrap(algorithm, self.caller_protected, self.caller_shared, own),
+            inputs,
+        )
+        for part in (self.protected, self.shared, own):
+            if part is not target:
+                for name in parameters:  # e.g. a p2c the caller gave moves with the others
+                    part.pop(name, None)
+        target.update(parameters)
+        self.wrapped.append((own, encrypted_key))
+
+    def _place_alg(self, algorithm: KeyManagementAlgorithm, own: dict[str, Any]) -> dict[str, Any]:
+        """The header that gets this recipient's ``alg`` and parameters: where the caller put
+        ``alg``, else the protected header (one recipient) or the recipient's own."""
+        target = self.recipient_protected if self.single else own
+        placed = next((h for h in (self.protected, self.shared, own) if "alg" in h), None)
+        if placed is None:
+            target["alg"] = algorithm.name
+            return target
+        if placed["alg"] != algorithm.name:
+            raise InvalidOptionError("The header's 'alg' differs from the recipient's alg")
+        return placed if self.single else target
+
+    def protected_header(self, compress: bool) -> dict[str, Any]:
+        header: dict[str, Any] = {**self.recipient_protected, **self.protected}
+        if not _placed("enc", header, self.shared, *(own for own, _ in self.wrapped)):
+            header["enc"] = self.encryption.name
+        if compress:
+            header["zip"] = "DEF"
+        for own, _ in self.wrapped:
+            _check_disjoint(InvalidOptionError, header, self.shared, own)
+            joint = {**self.shared, **own, **header}
+            _compact.check_header(joint, UNDERSTOOD_CRITICAL)
+            _compact.encode_header(joint)  # JSON, or the caller's mistake now
+            if joint.get("enc") != self.encryption.name:
+                raise InvalidOptionError("The header's 'enc' differs from the enc argument")
+        return header
+
+    def document(
+        self, protected_segment: bytes, aad_segment: bytes | None, parts: _Content, flatten: bool
+    ) -> dict[str, Any]:
+        iv, ciphertext, tag, _ = parts
+        document: dict[str, Any] = {}
+        if protected_segment:
+            document["protected"] = protected_segment.decode("ascii")
+        if self.shared:
+            document["unprotected"] = self.shared
+        members = []
+        for own, encrypted_key in self.wrapped:
+            member: dict[str, Any] = {}
+            if own:
+                member["header"] = own
+            if encrypted_key:
+                member["encrypted_key"] = b64url_encode(encrypted_key).decode("ascii")
+            members.append(member)
+        if flatten:
+            document.update(members[0])
+        else:
+            document["recipients"] = members
+        if aad_segment is not None:
+            document["aad"] = aad_segment.decode("ascii")
+        document["iv"] = b64url_encode(iv).decode("ascii")
+        document["ciphertext"] = b64url_encode(ciphertext).decode("ascii")
+        document["tag"] = b64url_encode(tag).decode("ascii")
+        return document
+
+
 def _encrypt_json(
     plaintext: bytes,
     recipients: Iterable[Recipient],
@@ -450,117 +547,31 @@ def _encrypt_json(
     flatten: bool,
     inputs: Sequence[EncryptionInputs],
 ) -> dict[str, Any]:
-    if not isinstance(plaintext, bytes):
-        raise DecodeError("The JWE plaintext must be bytes")
-    if aad is not None and not isinstance(aad, bytes):
-        raise DecodeError("The JWE aad must be bytes")
-    entries = [tuple(entry) for entry in recipients]
-    if not entries:
-        raise InvalidKeyError("At least one recipient is needed")
-    if flatten and len(entries) != 1:
-        raise InvalidKeyError("The flattened serialization has exactly one recipient")
+    plaintext = check_bytes(plaintext, "The JWE plaintext")
+    aad = None if aad is None else check_bytes(aad, "The JWE aad")
+    entries = [tuple(entry) for entry in check_entries(recipients, flatten, "recipient")]
     encryption = get_content_encryption_algorithm(enc)
     compress = _check_zip_argument(zip)
-    shared_protected = dict(protected or {})
-    shared = dict(unprotected or {})
-    for name in _PROTECTED_ONLY:
-        if name in shared:
-            raise DecodeError(f"Invalid header: {name!r} must be in the protected header")
-    # The single recipient's alg and parameters go to the protected header, like compact.
-    recipient_protected: dict[str, Any] = {}
-    caller_protected, caller_shared = dict(shared_protected), dict(shared)
-    cek: bytes | None = None
-    wrapped: list[tuple[dict[str, Any], bytes]] = []
+    shared = check_header_argument(unprotected, "the unprotected header")
+    _check_protected_only(InvalidOptionError, shared)
+    building = _JSONEncryption(
+        encryption, check_header_argument(protected, "the protected header"), shared, len(entries)
+    )
     for index, entry in enumerate(entries):
-        if len(entry) not in (2, 3):
-            raise InvalidKeyError("Each recipient is (key, alg) or (key, alg, header)")
-        key_input, alg = entry[0], entry[1]
-        own = dict(entry[2] or {}) if len(entry) == 3 else {}
-        algorithm, _ = _encryption_algorithms(alg, enc)
-        if algorithm.direct and len(entries) > 1:
-            raise InvalidKeyError(f"{algorithm.name} cannot share a JWE with other recipients")
-        for name in _PROTECTED_ONLY:
-            if name in own:
-                raise DecodeError(f"Invalid header: {name!r} must be in the protected header")
-        recipient = _single_key(key_input, algorithm)
-        material = recipient._material_for(
-            _binding(algorithm, encryption, recipient), algorithm.encrypt_operation
-        )
-        target = recipient_protected if len(entries) == 1 else own
-        placed_alg = next((h for h in (shared_protected, shared, own) if "alg" in h), None)
-        if placed_alg is not None:
-            if placed_alg["alg"] != algorithm.name:
-                raise InvalidKeyError("The header's 'alg' differs from the recipient's alg")
-            if len(entries) == 1:
-                target = placed_alg  # the parameters go where the caller put alg
-        else:
-            target["alg"] = algorithm.name
-        if recipient.kid is not None and not _placed("kid", shared_protected, shared, own):
-            target["kid"] = recipient.kid
-        cek, encrypted_key, parameters = algorithm.wrap(
-            material,
-            encryption,
-            cek,
-            _header_for_wrap(algorithm, caller_protected, caller_shared, own),
-            inputs[min(index, len(inputs) - 1)],
-        )
-        for part in (shared_protected, shared, own):
-            if part is not target:
-                for name in parameters:  # e.g. a p2c the caller gave moves with the others
-                    part.pop(name, None)
-        target.update(parameters)
-        wrapped.append((own, encrypted_key))
-    assert cek is not None
-    header: dict[str, Any] = {**recipient_protected, **shared_protected}
-    if not _placed("enc", header, shared, *(own for own, _ in wrapped)):
-        header["enc"] = encryption.name
-    if compress:
-        header["zip"] = "DEF"
-    for own, _ in wrapped:
-        _check_disjoint(header, shared, own)
-        joint = {**shared, **own, **header}
-        _compact.check_header(joint, UNDERSTOOD_CRITICAL)
-        if joint.get("enc") != encryption.name:
-            raise InvalidKeyError("The header's 'enc' differs from the enc argument")
-    protected_segment = b64url_encode(json_dumps(header)) if header else b""
+        building.add_recipient(entry, inputs[min(index, len(inputs) - 1)])
+    assert building.cek is not None
+    header = building.protected_header(compress)
+    protected_segment = _compact.encode_header(header) if header else b""
     aad_segment = b64url_encode(aad) if aad is not None else None
     authenticated = protected_segment + (b"." + aad_segment if aad_segment is not None else b"")
     first = inputs[0]
     iv = first.iv if first.iv is not None else _random_iv(encryption)
     ciphertext, tag = encryption.encrypt(
-        cek, iv, _deflate(plaintext) if compress else plaintext, authenticated
+        building.cek, iv, _deflate(plaintext) if compress else plaintext, authenticated
     )
-    document: dict[str, Any] = {}
-    if protected_segment:
-        document["protected"] = protected_segment.decode("ascii")
-    if shared:
-        document["unprotected"] = shared
-    recipient_members = []
-    for own, encrypted_key in wrapped:
-        member: dict[str, Any] = {}
-        if own:
-            member["header"] = own
-        if encrypted_key:
-            member["encrypted_key"] = b64url_encode(encrypted_key).decode("ascii")
-        recipient_members.append(member)
-    if flatten:
-        document.update(recipient_members[0])
-    else:
-        document["recipients"] = recipient_members
-    if aad_segment is not None:
-        document["aad"] = aad_segment.decode("ascii")
-    document["iv"] = b64url_encode(iv).decode("ascii")
-    document["ciphertext"] = b64url_encode(ciphertext).decode("ascii")
-    document["tag"] = b64url_encode(tag).decode("ascii")
-    return document
-
-
-def _check_disjoint(*headers: Mapping[str, Any]) -> None:
-    seen: set[str] = set()
-    for header in headers:
-        if seen & header.keys():
-            raise DecodeError("Invalid JWE: the header parts must not share a member name")
-        seen.update(header)
+    return building.document(
+        protected_segment, aad_segment, (iv, ciphertext, tag, authenticated), flatten
+    )
 
 
 def _json_document(data: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
@@ -607,6 +618,41 @@ def _recipient_entries(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [document]
 
 
+def _shared_parts(
+    document: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any], _Content, bytes | None]:
+    """What every recipient of a JSON-serialized JWE shares: the protected and unprotected
+    headers, the content (iv, ciphertext, tag and the authenticated data) and the ``aad``."""
+    if "payload" in document or "signatures" in document or "signature" in document:
+        raise DecodeError("This is a JWS, not a JWE: verify it with jwtkit.jws.verify_json")
+    protected_segment = _string_member(document, "protected", required=False) or ""
+    protected = _parse_protected(protected_segment) if protected_segment else {}
+    shared = _object_member(document, "unprotected")
+    iv = b64url_decode(_string_member(document, "iv") or "", "iv")
+    ciphertext = b64url_decode(_string_member(document, "ciphertext") or "", "ciphertext")
+    tag = b64url_decode(_string_member(document, "tag") or "", "tag")
+    aad_segment = _string_member(document, "aad", required=False)
+    aad = b64url_decode(aad_segment, "aad") if aad_segment is not None else None
+    authenticated = protected_segment.encode("ascii") + (
+        b"." + aad_segment.encode("ascii") if aad_segment is not None else b""
+    )
+    return protected, shared, (iv, ciphertext, tag, authenticated), aad
+
+
+def _recipient_header(
+    entry: Mapping[str, Any], protected: dict[str, Any], shared: dict[str, Any]
+) -> tuple[dict[str, Any], bytes]:
+    """One recipient's joint header and encrypted key, checked."""
+    own = _object_member(entry, "header")
+    _check_protected_only(DecodeError, shared, own)
+    _check_disjoint(DecodeError, protected, shared, own)
+    header = {**shared, **own, **protected}
+    _compact.check_header(header, UNDERSTOOD_CRITICAL)
+    key_segment = _string_member(entry, "encrypted_key", required=False)
+    encrypted_key = b64url_decode(key_segment, "encrypted key") if key_segment else b""
+    return header, encrypted_key
+
+
 def decrypt_json(
     data: Mapping[str, Any] | str | bytes,
     key: KeyInput,
@@ -624,54 +670,25 @@ def decrypt_json(
     """
     allowed_algorithms = _names(algorithms, "algorithms", KEY_MANAGEMENT_ALGORITHMS)
     allowed_encryptions = _names(encryptions, "encryptions", CONTENT_ENCRYPTION_ALGORITHMS)
-    document = _json_document(data)
-    if "payload" in document or "signatures" in document or "signature" in document:
-        raise DecodeError("This is a JWS, not a JWE: verify it with jwtkit.jws.verify_json")
-    protected_segment = _string_member(document, "protected", required=False) or ""
-    protected = _parse_protected(protected_segment) if protected_segment else {}
-    shared = _object_member(document, "unprotected")
-    iv = b64url_decode(_string_member(document, "iv") or "", "iv")
-    ciphertext = b64url_decode(_string_member(document, "ciphertext") or "", "ciphertext")
-    tag = b64url_decode(_string_member(document, "tag") or "", "tag")
-    aad_segment = _string_member(document, "aad", required=False)
-    aad = b64url_decode(aad_segment, "aad") if aad_segment is not None else None
-    authenticated = protected_segment.encode("ascii") + (
-        b"." + aad_segment.encode("ascii") if aad_segment is not None else b""
-    )
+    limit = _size_limit(max_plaintext_size)
     policy = _policy(pbes2_max_count)
+    keys = key_lookup(key)
+    document = _json_document(data)
+    protected, shared, content, aad = _shared_parts(document)
     last_error: JWTKitError = decryption_failed()
     for entry in _recipient_entries(document):
-        own = _object_member(entry, "header")
-        for name in _PROTECTED_ONLY:
-            if name in shared or name in own:
-                raise DecodeError(f"Invalid header: {name!r} must be in the protected header")
-        _check_disjoint(protected, shared, own)
-        header = {**shared, **own, **protected}
-        _compact.check_header(header, UNDERSTOOD_CRITICAL)
-        key_segment = _string_member(entry, "encrypted_key", required=False)
-        encrypted_key = b64url_decode(key_segment, "encrypted key") if key_segment else b""
+        header, encrypted_key = _recipient_header(entry, protected, shared)
         try:
             algorithm, encryption = _choose(header, allowed_algorithms, allowed_encryptions)
             compressed = _check_zip(header)
-            candidates = _decryption_keys(
-                resolve_key_or_set(key, algorithm.key_type == "oct"), header, algorithm, encryption
-            )
+            candidates = _decryption_keys(keys, header, algorithm, encryption)
             plaintext, used = _open(
-                algorithm,
-                encryption,
-                candidates,
-                header,
-                encrypted_key,
-                iv,
-                ciphertext,
-                tag,
-                authenticated,
-                policy,
+                algorithm, encryption, candidates, header, encrypted_key, content, policy
             )
         except (InvalidAlgorithmError, KeyNotFoundError, DecryptionError) as error:
             last_error = error
             continue
         if compressed:
-            plaintext = _inflate(plaintext, max_plaintext_size)
+            plaintext = _inflate(plaintext, limit)
         return DecryptedJWE(header, plaintext, used, aad)
     raise last_error

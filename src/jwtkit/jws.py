@@ -11,8 +11,9 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from . import _compact
-from ._codec import MAX_TOKEN_SIZE, b64url_decode, b64url_encode, json_dumps, json_loads_object
-from ._key_input import resolve_key, resolve_key_or_set
+from ._codec import MAX_TOKEN_SIZE, b64url_decode, b64url_encode, json_loads_object
+from ._key_input import key_lookup, signing_key
+from ._options import check_algorithms, check_bytes, check_entries, check_header_argument
 from .errors import (
     DecodeError,
     InvalidAlgorithmError,
@@ -21,7 +22,7 @@ from .errors import (
     InvalidSignatureError,
     JWTKitError,
 )
-from .jwa import SignatureAlgorithm, get_signature_algorithm
+from .jwa import SignatureAlgorithm
 from .jwk import Key
 
 __all__ = [
@@ -51,32 +52,18 @@ class VerifiedJWS:
         return f"<VerifiedJWS alg={self.header.get('alg')!r} key={self.key!r}>"
 
 
-def _signing_key(key: KeyInput, alg: str | None) -> tuple[Key, SignatureAlgorithm]:
-    if alg is None:
-        if isinstance(key, Key) and key.alg is not None:
-            alg = key.alg
-        else:
-            raise InvalidKeyError("An algorithm is required: pass alg= or use a key with 'alg'")
-    algorithm = get_signature_algorithm(alg)
-    resolved = resolve_key(key, for_hmac=algorithm.key_type == "oct")
-    if not isinstance(resolved, Key):
-        raise InvalidKeyError("Signing needs a single key, not a key set")
-    return resolved, algorithm
-
-
 def _protected_header(
-    key: Key, algorithm: SignatureAlgorithm, headers: Mapping[str, Any] | None, b64: bool
+    key: Key, algorithm: SignatureAlgorithm, headers: object, b64: bool
 ) -> dict[str, Any]:
     header: dict[str, Any] = {"alg": algorithm.name}
     if key.kid is not None:
         header["kid"] = key.kid
-    if headers:
-        header.update(headers)
+    extra = check_header_argument(headers)
+    if extra:
+        header.update(extra)
         header["alg"] = algorithm.name  # the header may not claim another algorithm
     if not b64:
-        header["b64"] = False
-        critical = list(header.get("crit", ()))
-        header["crit"] = [*critical, "b64"] if "b64" not in critical else critical
+        _compact.mark_unencoded(header)
     _compact.check_header(header)
     return header
 
@@ -92,22 +79,22 @@ def sign(
 ) -> str:
     """Sign ``payload`` and return the compact serialization.
 
+    Without ``alg`` the key's own ``alg`` is used (HS256 for a str/bytes secret).
     ``detached=True`` leaves the payload out of the token (RFC 7515 Appendix F);
     ``b64=False`` signs the payload unencoded (RFC 7797), which needs ``crit: ["b64"]``
     and is added for you.
     """
-    if not isinstance(payload, bytes):
-        raise DecodeError("The JWS payload must be bytes")
-    signing_key, algorithm = _signing_key(key, alg)
-    material = signing_key._material_for(algorithm, "sign")
-    header_segment = b64url_encode(
-        json_dumps(_protected_header(signing_key, algorithm, headers, b64))
-    )
+    payload = check_bytes(payload, "The JWS payload")
+    key_used, algorithm = signing_key(key, alg)
+    material = key_used._material_for(algorithm, "sign")
+    header_segment = _compact.encode_header(_protected_header(key_used, algorithm, headers, b64))
     if b64:
         payload_segment = b64url_encode(payload)
     else:
         if not detached and b"." in payload:
-            raise DecodeError("An unencoded (b64=false) compact payload must not contain '.'")
+            raise InvalidOptionError(
+                "An unencoded (b64=false) compact payload must not contain '.'"
+            )
         payload_segment = payload
     signing_input = header_segment + b"." + payload_segment
     signature = b64url_encode(algorithm.sign(material, signing_input))
@@ -124,44 +111,22 @@ def verify(
     detached_payload: bytes | None = None,
     allow_weak_keys: bool = False,
 ) -> VerifiedJWS:
-    """Verify a compact JWS with ``key`` (a key or a key set) for one of ``algorithms``.
+    """Verify a compact JWS with ``key`` (a key, a key set or a key source) for one of
+    ``algorithms``.
 
     ``allow_weak_keys=True`` accepts RSA keys under 2048 bits and short HMAC secrets, for
     verifying legacy tokens only; signing never accepts them.
     """
-    if isinstance(algorithms, str) or not algorithms:
-        raise InvalidOptionError("algorithms must be a non-empty list of algorithm names")
-    segments = _compact.split_compact(token)
-    if len(segments) != 3:
-        raise DecodeError("Invalid JWS: a compact JWS has three segments")
-    header_segment, payload_segment, signature_segment = segments
-    header = _compact.parse_header_segment(header_segment)
-    algorithm = _compact.choose_algorithm(header, algorithms)
-    encoded = header.get("b64", True)
-    if detached_payload is not None:
-        if payload_segment:
-            raise DecodeError("Invalid JWS: a payload was given but the token carries one too")
-        payload = bytes(detached_payload)
-        payload_segment = b64url_encode(payload).decode("ascii") if encoded else ""
-        signing_input = (
-            header_segment.encode("ascii")
-            + b"."
-            + (payload_segment.encode("ascii") if encoded else payload)
-        )
-    else:
-        signing_input = f"{header_segment}.{payload_segment}".encode()
-        payload = (
-            b64url_decode(payload_segment, "payload")
-            if encoded
-            else payload_segment.encode("utf-8")
-        )
-    signature = b64url_decode(signature_segment, "signature")
-    keys = resolve_key_or_set(key, for_hmac=algorithm.key_type == "oct")
-    candidates = _compact.verification_keys(keys, header, algorithm)
-    used = _compact.verify_with_keys(
-        algorithm, candidates, signing_input, signature, allow_weak_keys
+    allowed = check_algorithms(algorithms)
+    detached = (
+        None if detached_payload is None else check_bytes(detached_payload, "detached_payload")
     )
-    return VerifiedJWS(dict(header), payload, used)
+    lookup = key_lookup(key)
+    parsed = _compact.parse_compact(token)
+    payload, _, used = _compact.verify_compact(
+        parsed, lookup, allowed, allow_weak_keys=allow_weak_keys, detached_payload=detached
+    )
+    return VerifiedJWS(dict(parsed[3]), payload, used)
 
 
 # -- JSON serialization (RFC 7515 §7.2) --------------------------------------------------------
@@ -170,37 +135,42 @@ Signer = tuple[Any, str | None, Mapping[str, Any] | None, Mapping[str, Any] | No
 
 
 def _json_entry_headers(
-    signing_key: Key,
+    key: Key,
     algorithm: SignatureAlgorithm,
-    protected: Mapping[str, Any] | None,
-    unprotected: Mapping[str, Any] | None,
+    protected: object,
+    unprotected: object,
     b64: bool,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The protected and unprotected header of one signature. ``alg`` goes in the protected
     header unless the caller put it in the unprotected one (RFC 7520 §4.7 does)."""
-    unprotected = dict(unprotected or {})
+    shared = check_header_argument(unprotected, "the unprotected header")
     header: dict[str, Any] = {}
-    if "alg" in unprotected:
-        if unprotected["alg"] != algorithm.name:
+    if "alg" in shared:
+        if shared["alg"] != algorithm.name:
             raise InvalidOptionError("The unprotected 'alg' differs from the signing algorithm")
     else:
         header["alg"] = algorithm.name
-    protected = dict(protected or {})
-    if signing_key.kid is not None and "kid" not in unprotected and "kid" not in protected:
-        header["kid"] = signing_key.kid
-    header.update(protected)
+    own = check_header_argument(protected, "the protected header")
+    if key.kid is not None and "kid" not in shared and "kid" not in own:
+        header["kid"] = key.kid
+    header.update(own)
     if "alg" in header:
         header["alg"] = algorithm.name  # the header may not claim another algorithm
     if not b64:
-        header["b64"] = False
-        critical = list(header.get("crit", ()))
-        header["crit"] = critical if "b64" in critical else [*critical, "b64"]
-    if set(header) & set(unprotected):
+        _compact.mark_unencoded(header)
+    if set(header) & set(shared):
         raise InvalidOptionError("Protected and unprotected headers must not share a name")
-    if "crit" in unprotected:
+    if "crit" in shared:
         raise InvalidOptionError("'crit' must be in the protected header")
-    _compact.check_header({**unprotected, **header})
-    return header, unprotected
+    _compact.check_header({**shared, **header})
+    _compact.encode_header(shared)  # JSON, or the caller's mistake now rather than later
+    return header, shared
+
+
+def _signer_entry(signer: Any) -> Signer:
+    if len(signer) != 4:
+        raise InvalidOptionError("Each signer is a (key, alg, protected, unprotected) tuple")
+    return signer[0], signer[1], signer[2], signer[3]
 
 
 def sign_json(
@@ -217,13 +187,8 @@ def sign_json(
     (which allows exactly one signer). ``detached=True`` leaves the payload out;
     ``b64=False`` signs it unencoded (RFC 7797) with ``crit: ["b64"]`` in every signature.
     """
-    if not isinstance(payload, bytes):
-        raise DecodeError("The JWS payload must be bytes")
-    signers = list(signers)
-    if not signers:
-        raise InvalidKeyError("At least one signer is needed")
-    if flatten and len(signers) != 1:
-        raise InvalidKeyError("The flattened serialization has exactly one signature")
+    payload = check_bytes(payload, "The JWS payload")
+    entries = [_signer_entry(signer) for signer in check_entries(signers, flatten, "signer")]
     if b64:
         payload_segment = b64url_encode(payload)
         payload_member = payload_segment.decode("ascii")
@@ -232,27 +197,30 @@ def sign_json(
         try:
             payload_member = payload.decode("utf-8")
         except UnicodeDecodeError:
-            raise DecodeError("An unencoded (b64=false) JSON payload must be UTF-8") from None
-    signatures = []
-    for key_input, alg, protected, unprotected in signers:
-        signing_key, algorithm = _signing_key(key_input, alg)
-        material = signing_key._material_for(algorithm, "sign")
-        header, unprotected_header = _json_entry_headers(
-            signing_key, algorithm, protected, unprotected, b64
-        )
-        header_segment = b64url_encode(json_dumps(header)) if header else b""
-        signature = algorithm.sign(material, header_segment + b"." + payload_segment)
-        entry: dict[str, Any] = {}
-        if header_segment:
-            entry["protected"] = header_segment.decode("ascii")
-        if unprotected_header:
-            entry["header"] = unprotected_header
-        entry["signature"] = b64url_encode(signature).decode("ascii")
-        signatures.append(entry)
+            raise InvalidOptionError(
+                "An unencoded (b64=false) JSON payload must be UTF-8"
+            ) from None
+    signatures = [_json_signature(entry, payload_segment, b64) for entry in entries]
     document: dict[str, Any] = {} if detached else {"payload": payload_member}
     if flatten:
         return {**document, **signatures[0]}
     return {**document, "signatures": signatures}
+
+
+def _json_signature(signer: Signer, payload_segment: bytes, b64: bool) -> dict[str, Any]:
+    key_input, alg, protected, unprotected = signer
+    key, algorithm = signing_key(key_input, alg)
+    material = key._material_for(algorithm, "sign")
+    header, unprotected_header = _json_entry_headers(key, algorithm, protected, unprotected, b64)
+    header_segment = _compact.encode_header(header) if header else b""
+    signature = algorithm.sign(material, header_segment + b"." + payload_segment)
+    entry: dict[str, Any] = {}
+    if header_segment:
+        entry["protected"] = header_segment.decode("ascii")
+    if unprotected_header:
+        entry["header"] = unprotected_header
+    entry["signature"] = b64url_encode(signature).decode("ascii")
+    return entry
 
 
 def _json_object(data: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
@@ -315,27 +283,19 @@ def verify_json(
     is not present are passed over; if none verifies, the error says so (for a single
     signature, it says why). ``detached_payload`` supplies a payload left out of the object.
     """
-    if isinstance(algorithms, str) or not algorithms:
-        raise InvalidOptionError("algorithms must be a non-empty list of algorithm names")
+    allowed = check_algorithms(algorithms)
+    detached = (
+        None if detached_payload is None else check_bytes(detached_payload, "detached_payload")
+    )
+    lookup = key_lookup(key)
     document = _json_object(data)
-    payload_member = document.get("payload")
-    if detached_payload is not None:
-        if payload_member is not None:
-            raise DecodeError("Invalid JWS: a payload was given but the object carries one too")
-    elif type(payload_member) is not str:
-        raise DecodeError("Invalid JWS: 'payload' must be a string")
     entries = _signature_entries(document)
     headers = [_entry_header(entry) for entry in entries]
     # RFC 7797 §3: every signature must agree on whether the payload is encoded.
     encoded = headers[0][1].get("b64", True)
     if any(header.get("b64", True) != encoded for _, header in headers):
         raise DecodeError("Invalid JWS: signatures disagree on 'b64'")
-    if detached_payload is not None:
-        payload = bytes(detached_payload)
-        payload_bytes = b64url_encode(payload) if encoded else payload
-    else:
-        payload_bytes = str(payload_member).encode("utf-8")
-        payload = b64url_decode(payload_bytes, "payload") if encoded else payload_bytes
+    payload, payload_bytes = _json_payload(document, detached, encoded)
     errors: list[JWTKitError] = []
     for entry, (protected_segment, header) in zip(entries, headers, strict=True):
         signature_member = entry.get("signature")
@@ -343,14 +303,12 @@ def verify_json(
             raise DecodeError("Invalid JWS: 'signature' must be a string")
         signature = b64url_decode(signature_member, "signature")
         try:
-            algorithm = _compact.choose_algorithm(header, algorithms)
-            keys = resolve_key_or_set(key, for_hmac=algorithm.key_type == "oct")
-            candidates = _compact.verification_keys(keys, header, algorithm)
-            used = _compact.verify_with_keys(
-                algorithm,
-                candidates,
+            used = _compact.verify_signature(
+                header,
                 protected_segment.encode("ascii") + b"." + payload_bytes,
                 signature,
+                allowed,
+                lookup,
                 allow_weak_keys,
             )
         except (InvalidSignatureError, InvalidAlgorithmError, InvalidKeyError) as error:
@@ -362,27 +320,41 @@ def verify_json(
     raise InvalidSignatureError("No signature verified with the given keys and algorithms")
 
 
+def _json_payload(
+    document: Mapping[str, Any], detached: bytes | None, encoded: bool
+) -> tuple[bytes, bytes]:
+    """The payload and the bytes it contributes to every signing input."""
+    member = document.get("payload")
+    if detached is not None:
+        if member is not None:
+            raise DecodeError("Invalid JWS: a payload was given but the object carries one too")
+        return detached, b64url_encode(detached) if encoded else detached
+    if type(member) is not str:
+        raise DecodeError("Invalid JWS: 'payload' must be a string")
+    try:
+        payload_bytes = member.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DecodeError("Invalid JWS: 'payload' is not valid Unicode text") from None
+    return (b64url_decode(payload_bytes, "payload") if encoded else payload_bytes), payload_bytes
+
+
 # -- unsecured JWS (RFC 7515 §A.5): only under names that say so ------------------------------
 
 
 def sign_unsecured(payload: bytes, *, headers: Mapping[str, Any] | None = None) -> str:
     """Make an unsecured JWS (``alg: none``): anyone can forge or alter it."""
-    header = {**(headers or {}), "alg": "none"}
+    payload = check_bytes(payload, "The JWS payload")
+    header = {**check_header_argument(headers), "alg": "none"}
     _compact.check_header(header)
-    return ".".join(
-        (b64url_encode(json_dumps(header)).decode(), b64url_encode(payload).decode(), "")
-    )
+    return ".".join((_compact.encode_header(header).decode(), b64url_encode(payload).decode(), ""))
 
 
 def verify_unsecured(token: str | bytes) -> VerifiedJWS:
     """Read an unsecured JWS (``alg: none``): proves nothing about who made it."""
-    segments = _compact.split_compact(token)
-    if len(segments) != 3:
-        raise DecodeError("Invalid JWS: a compact JWS has three segments")
-    header = json_loads_object(b64url_decode(segments[0], "header"), "header")
-    _compact.check_header(header)
+    _, payload_segment, signature_segment, header = _compact.parse_compact(token)
     if header.get("alg") != "none":
         raise DecodeError("Not an unsecured JWS: 'alg' is not 'none'")
-    if segments[2]:
+    if signature_segment:
         raise DecodeError("Invalid unsecured JWS: the signature must be empty")
-    return VerifiedJWS(header, b64url_decode(segments[1], "payload"), None)
+    payload = b64url_decode(payload_segment, "payload")
+    return VerifiedJWS(dict(header), payload, None)

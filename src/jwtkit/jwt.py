@@ -8,34 +8,29 @@ tokens.
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from calendar import timegm
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from . import _compact
-from ._claims import ClaimRules, timestamp
-from ._codec import (
-    MAX_TOKEN_SIZE,
-    b64url_decode,
-    b64url_encode,
-    json_dumps,
-    json_loads_object,
+from ._claims import ClaimRules
+from ._codec import b64url_decode, b64url_encode, json_dumps, json_loads_object
+from ._key_input import (
+    KeyLookup,
+    as_key_source,
+    async_key_source,
+    key_lookup,
+    resolve_key,
+    signing_key,
 )
-from ._key_input import resolve_key
+from ._options import check_algorithms, check_header_argument, current_time, timestamp
 from ._token_cache import CacheInfo, VerifiedTokenCache
-from .errors import (
-    DecodeError,
-    InvalidClaimError,
-    InvalidKeyError,
-    InvalidOptionError,
-    JWTKitError,
-)
-from .jwa import get_signature_algorithm
+from .errors import DecodeError, InvalidClaimError, InvalidOptionError, JWTKitError
+from .jwa import Algorithm, get_signature_algorithm
 from .jwk import Key, KeySet
 
 __all__ = ["Verifier", "decode", "decode_complete", "encode", "get_unverified_header"]
@@ -68,9 +63,7 @@ def _claims_json(claims: Mapping[str, Any], json_encoder: type[json.JSONEncoder]
         raise InvalidClaimError(f"The claims cannot be serialized as JSON: {error}") from None
 
 
-def _header_segment(
-    algorithm_name: str, kid: str | None, headers: Mapping[str, Any] | None
-) -> bytes:
+def _header_segment(algorithm_name: str, kid: str | None, headers: dict[str, Any]) -> bytes:
     # The common case (no extra headers) reuses one encoded header per (alg, kid).
     if not headers:
         return _plain_header_segment(algorithm_name, kid)
@@ -79,12 +72,10 @@ def _header_segment(
 
 @lru_cache(maxsize=256)
 def _plain_header_segment(algorithm_name: str, kid: str | None) -> bytes:
-    return _encode_header(algorithm_name, kid, None)
+    return _encode_header(algorithm_name, kid, {})
 
 
-def _encode_header(
-    algorithm_name: str, kid: str | None, headers: Mapping[str, Any] | None
-) -> bytes:
+def _encode_header(algorithm_name: str, kid: str | None, headers: dict[str, Any]) -> bytes:
     header: dict[str, Any] = {"alg": algorithm_name, "typ": "JWT"}
     if kid is not None:
         header["kid"] = kid
@@ -95,8 +86,8 @@ def _encode_header(
             del header["typ"]
     _compact.check_header(header)
     if header.get("b64") is False:
-        raise DecodeError("A JWT payload is always base64url encoded; 'b64' cannot be false")
-    return b64url_encode(json_dumps(header))
+        raise InvalidOptionError("A JWT payload is always base64url encoded; 'b64' cannot be false")
+    return _compact.encode_header(header)
 
 
 def encode(
@@ -113,21 +104,12 @@ def encode(
     secret given as str/bytes. ``datetime`` values of ``exp``, ``iat`` and ``nbf`` become
     NumericDates.
     """
-    if algorithm is None:
-        if isinstance(key, Key) and key.alg is not None:
-            algorithm = key.alg
-        elif isinstance(key, str | bytes):
-            algorithm = "HS256"
-        else:
-            raise InvalidKeyError("An algorithm is required for this key (algorithm=...)")
-    signature_algorithm = get_signature_algorithm(algorithm)
-    signing_key = resolve_key(key, for_hmac=signature_algorithm.key_type == "oct")
-    if not isinstance(signing_key, Key):
-        raise InvalidKeyError("Signing needs a single key, not a key set")
-    material = signing_key._material_for(signature_algorithm, "sign")
-    kid = None if headers and "kid" in headers else signing_key.kid
+    key_used, signature_algorithm = signing_key(key, algorithm)
+    material = key_used._material_for(signature_algorithm, "sign")
+    extra = check_header_argument(headers)
+    kid = None if "kid" in extra else key_used.kid
     signing_input = (
-        _header_segment(signature_algorithm.name, kid, headers)
+        _header_segment(signature_algorithm.name, kid, extra)
         + b"."
         + b64url_encode(_claims_json(claims, json_encoder))
     )
@@ -135,60 +117,59 @@ def encode(
     return (signing_input + b"." + signature).decode("ascii")
 
 
-def _split_jwt(token: object) -> list[str]:
-    # The usual token (ASCII text of sane size and three segments) skips the general checks.
-    if type(token) is str and len(token) <= MAX_TOKEN_SIZE and token.isascii():
-        segments = token.split(".")
-        if len(segments) == 3:
-            return segments
-    segments = _compact.split_compact(token, "JWT")
-    if len(segments) != 3:
-        if len(segments) == 5:
-            raise DecodeError("This is a JWE, not a JWS: decrypt it with jwtkit.jwe.decrypt")
-        raise DecodeError("Invalid JWT: a compact JWT has three segments")
-    # Every JWT segment is base64url; a non-ASCII str must fail here, not in .encode("ascii").
-    if isinstance(token, str) and not token.isascii():
-        raise DecodeError("Invalid JWT: not ASCII")
-    return segments
-
-
-def _now(now: float | datetime | None) -> float:
-    return time.time() if now is None else timestamp(now)
-
-
 def _rules_for(
     audience: Any,
     issuer: Any,
     subject: str | None,
     leeway: float | timedelta,
-    required: Iterable[str],
+    required: Any,  # checked by ClaimRules; hashable or not
     typ: str | None,
     options: Mapping[str, Any] | None,
 ) -> ClaimRules:
     # decode() is often called with the same options on every request; build them once.
+    if options is not None and not isinstance(options, Mapping):
+        raise InvalidOptionError("options must be a mapping of option names to values")
     try:
-        return _cached_rules(audience, issuer, subject, leeway, required, typ, options)  # type: ignore[arg-type]
+        return _cached_rules(
+            audience,
+            issuer,
+            subject,
+            leeway,
+            required,
+            typ,
+            _options_key(options) if options else None,
+        )
     except TypeError as error:
         if isinstance(error, JWTKitError):
             raise
-    # An unhashable argument (a list, an options dict): look it up in a hashable form.
+    # An unhashable argument (a list): look it up in a hashable form.
     try:
-        normalised = (
+        return _cached_rules(
             tuple(audience) if isinstance(audience, list) else audience,
             tuple(issuer) if isinstance(issuer, list) else issuer,
             subject,
             leeway,
-            required if isinstance(required, str) else tuple(required),
+            tuple(required) if isinstance(required, list) else required,
             typ,
-            tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
-            if options
-            else None,
+            _options_key(options) if options else None,
         )
-        return _cached_rules(*normalised)
     except TypeError as error:
         if isinstance(error, JWTKitError):
             raise
-    return _cached_rules.__wrapped__(audience, issuer, subject, leeway, required, typ, options)
+    return _cached_rules.__wrapped__(
+        audience, issuer, subject, leeway, required, typ, _options_key(options)
+    )
+
+
+def _options_key(options: Mapping[str, Any] | None) -> tuple[tuple[Any, ...], ...] | None:
+    """``options`` as a cache key. The value's type is part of it: ``0 == False`` as a dict
+    key, but only the literal False turns a check off."""
+    if not options:
+        return None
+    return tuple(
+        (name, type(value), tuple(value) if isinstance(value, list) else value)
+        for name, value in options.items()
+    )
 
 
 # typed: True == 1 as a key, but only 1 is a valid leeway.
@@ -200,7 +181,7 @@ def _cached_rules(
     leeway: float | timedelta,
     required: Iterable[str],
     typ: str | None,
-    options: Mapping[str, Any] | tuple[tuple[str, Any], ...] | None,
+    options: tuple[tuple[Any, ...], ...] | None,
 ) -> ClaimRules:
     return ClaimRules(
         audience=audience,
@@ -209,58 +190,8 @@ def _cached_rules(
         leeway=leeway,
         required=required,
         typ=typ,
-        options=dict(options) if isinstance(options, tuple) else options,
+        options={entry[0]: entry[2] for entry in options} if options is not None else None,
     )
-
-
-def _check_algorithms(algorithms: Collection[str] | None) -> Collection[str]:
-    if algorithms is None or isinstance(algorithms, str) or not algorithms:
-        raise InvalidOptionError(
-            "algorithms must be given as a non-empty list, e.g. algorithms=['RS256']: "
-            "the token's header must not choose the algorithm on its own"
-        )
-    return algorithms
-
-
-_KEY_TYPES = (Key, KeySet)  # a tuple: an inline ``Key | KeySet`` is rebuilt on every call
-
-
-def _verified_parts(
-    token: object,
-    key: Any,
-    algorithms: Collection[str] | None,
-    verify_signature: bool,
-    allow_weak_keys: bool,
-) -> tuple[dict[str, Any], bytes, bytes]:
-    header_segment, payload_segment, signature_segment = _split_jwt(token)
-    header = _compact.parse_header_segment(header_segment)
-    if header.get("b64") is False:
-        raise DecodeError("Invalid JWT: the payload must be base64url encoded")
-    signature = b64url_decode(signature_segment, "signature")
-    if verify_signature:
-        algorithm = _compact.choose_algorithm(header, _check_algorithms(algorithms))
-        keys = resolve_key(key, for_hmac=algorithm.key_type == "oct")
-        if not isinstance(keys, _KEY_TYPES):
-            keys = _keys_from_source(keys, header.get("kid"))
-        _compact.verify_with_keys(
-            algorithm,
-            _compact.verification_keys(keys, header, algorithm),
-            f"{header_segment}.{payload_segment}".encode("ascii"),
-            signature,
-            allow_weak_keys,
-        )
-    return header, b64url_decode(payload_segment, "payload"), signature
-
-
-def _keys_from_source(source: Any, kid: str | None) -> Key | KeySet:
-    """Ask a synchronous key source (a JWKS client) for the token's key or its whole set."""
-    get_key_set = getattr(source, "get_key_set", None)
-    if get_key_set is None or not hasattr(source, "get_key"):
-        raise InvalidKeyError("Unsupported key source: it needs get_key() and get_key_set()")
-    if inspect.iscoroutinefunction(get_key_set):
-        raise InvalidKeyError("An async key source needs Verifier(...).verify_async")
-    keys: Key | KeySet = get_key_set() if kid is None else source.get_key(kid)
-    return keys
 
 
 def _decode(
@@ -277,15 +208,27 @@ def _decode(
     now: float | datetime | None,
     allow_weak_keys: bool,
 ) -> tuple[dict[str, Any], dict[str, Any], bytes]:
-    """What ``decode`` and ``decode_complete`` share: verify, then check the claims."""
+    """What ``decode`` and ``decode_complete`` share: every argument checked before the
+    token is read; then verify, then check the claims."""
     rules = _rules_for(audience, issuer, subject, leeway, required, typ, options)
-    verify_signature = (options or {}).get("verify_signature", True)
-    header, payload, signature = _verified_parts(
-        token, key, algorithms, verify_signature, allow_weak_keys
-    )
+    clock = current_time(now)
+    if rules.verify_signature:
+        allowed = check_algorithms(algorithms)
+        keys = key_lookup(key)
+        parsed = _compact.parse_compact(token, "JWT")
+        payload, signature, _ = _compact.verify_compact(
+            parsed, keys, allowed, allow_weak_keys, None, True
+        )
+        header = parsed[3]
+    else:
+        _, payload_segment, signature_segment, header = _compact.parse_compact(token, "JWT")
+        if header.get("b64") is False:
+            raise DecodeError("Invalid JWT: the payload must be base64url encoded")
+        payload = b64url_decode(payload_segment, "payload")
+        signature = b64url_decode(signature_segment, "signature")
     rules.check_header(header)
     claims = json_loads_object(payload, "claims")
-    rules.check(claims, _now(now))
+    rules.check(claims, clock)
     return header, claims, signature
 
 
@@ -341,15 +284,16 @@ def decode(
 
 def get_unverified_header(token: str | bytes) -> dict[str, Any]:
     """The token's header, unverified: use it only to pick a key, never to trust anything."""
-    return dict(_compact.parse_header_segment(_split_jwt(token)[0]))
+    return dict(_compact.parse_compact(token, "JWT")[3])
 
 
 class Verifier:
     """Checks many tokens against one configuration, resolved once.
 
     ``keys`` is a :class:`Key`, a :class:`KeySet`, anything ``decode`` accepts as a key, or a
-    JWKS client (:class:`jwtkit.JWKSClient` / :class:`jwtkit.AsyncJWKSClient`). ``clock``
-    returns the current time in seconds (inject one in tests).
+    key source (:class:`jwtkit.JWKSClient`, :class:`jwtkit.AsyncJWKSClient`, or anything
+    shaped like :class:`jwtkit.KeySource`). ``clock`` returns the current time in seconds
+    (inject one in tests).
 
     ``cache_size=N`` keeps up to N verified tokens (least recently used dropped first): a
     repeated token then skips the signature check, while ``exp``/``nbf``/``iat`` and the
@@ -369,15 +313,13 @@ class Verifier:
         required: Iterable[str] = (),
         typ: str | None = None,
         options: Mapping[str, Any] | None = None,
-        clock: Any = time.time,
+        clock: Callable[[], float] = time.time,
         allow_weak_keys: bool = False,
         cache_size: int = 0,
     ) -> None:
-        self._allowed = frozenset(_check_algorithms(algorithms))
+        self._allowed = frozenset(check_algorithms(algorithms))
         for name in self._allowed:
             get_signature_algorithm(name)
-        if options and options.get("verify_signature") is False:
-            raise InvalidOptionError("A Verifier always verifies signatures")
         self._rules = ClaimRules(
             audience=audience,
             issuer=issuer,
@@ -387,118 +329,130 @@ class Verifier:
             typ=typ,
             options=options,
         )
+        if not self._rules.verify_signature:
+            raise InvalidOptionError("A Verifier always verifies signatures")
+        if not callable(clock):
+            raise InvalidOptionError("clock must be a function returning the time in seconds")
         self._clock = clock
         self._allow_weak_keys = allow_weak_keys
         if type(cache_size) is not int or cache_size < 0:
             raise InvalidOptionError("cache_size must be a non-negative number of tokens")
         self._cache = VerifiedTokenCache(cache_size) if cache_size else None
-        # Either a key source asked per token (a JWKS client), or keys resolved now, per alg.
-        self._source: Any = None
-        self._source_is_async = False
-        self._keys_by_alg: dict[str, Key | KeySet] = {}
-        if hasattr(keys, "get_key_set"):
-            if not hasattr(keys, "get_key"):
-                raise InvalidKeyError(
-                    "Unsupported key source: it needs get_key() and get_key_set()"
-                )
-            self._source = keys
-            self._source_is_async = inspect.iscoroutinefunction(keys.get_key_set)
-        else:
-            for name in self._allowed:
-                for_hmac = get_signature_algorithm(name).key_type == "oct"
-                resolved = resolve_key(keys, for_hmac=for_hmac)
-                if not isinstance(resolved, Key | KeySet):
-                    raise InvalidKeyError("Unsupported key source for a Verifier")
-                self._keys_by_alg[name] = resolved
+        # A key source is asked per token; any other keys are resolved now, once.
+        self._async_source = async_key_source(keys)
+        self._source = as_key_source(keys) if self._async_source is None else None
+        self._keys: Key | KeySet | KeyLookup = KeySet()
+        if self._source is None and self._async_source is None:
+            self._keys = self._resolve(keys)
 
-    def _parse(self, token: object) -> tuple[list[str], dict[str, Any]]:
-        segments = _split_jwt(token)
-        header = _compact.parse_header_segment(segments[0])
-        if header.get("b64") is False:
-            raise DecodeError("Invalid JWT: the payload must be base64url encoded")
-        return segments, header
+    def _resolve(self, keys: Any) -> Key | KeySet | KeyLookup:
+        """``keys`` parsed once per allowed algorithm (a secret and PEM text read
+        differently); one object when every algorithm reads them alike."""
+        by_algorithm = {
+            name: resolve_key(keys, for_hmac=get_signature_algorithm(name).key_type == "oct")
+            for name in self._allowed
+        }
+        distinct = {id(resolved): resolved for resolved in by_algorithm.values()}
+        if len(distinct) == 1:
+            (only,) = distinct.values()
+            return only
+        return partial(_keys_by_algorithm, by_algorithm)
 
-    def _check(
-        self,
-        segments: list[str],
-        header: dict[str, Any],
-        keys: Key | KeySet,
-        now: float | datetime | None,
-    ) -> dict[str, Any]:
-        algorithm = _compact.choose_algorithm(header, self._allowed)
-        header_segment, payload_segment, signature_segment = segments
-        _compact.verify_with_keys(
-            algorithm,
-            _compact.verification_keys(keys, header, algorithm),
-            f"{header_segment}.{payload_segment}".encode("ascii"),
-            b64url_decode(signature_segment, "signature"),
-            self._allow_weak_keys,
-        )
-        rules = self._rules
-        rules.check_header(header)
-        claims = json_loads_object(b64url_decode(payload_segment, "payload"), "claims")
-        rules.check(claims, self._clock() if now is None else timestamp(now))
-        return claims
+    def _now(self, now: float | datetime | None) -> float:
+        if now is not None:
+            return timestamp(now)
+        if self._clock is time.time:
+            return time.time()
+        return timestamp(self._clock(), "the clock's time")
 
     def _source_keys(self, kid: Any) -> Key | KeySet:
-        if self._source_is_async:
-            raise InvalidKeyError("This Verifier uses an async key source: call verify_async")
-        source = self._source  # a synchronous source, checked once in __init__
-        keys: Key | KeySet = source.get_key_set() if kid is None else source.get_key(kid)
-        return keys
+        source = self._source
+        assert source is not None
+        return source.get_key_set() if kid is None else source.get_key(kid)
+
+    def _finish(
+        self, parsed: _compact.ParsedCompact, keys: Key | KeySet | KeyLookup, now: float
+    ) -> dict[str, Any]:
+        # Positional arguments: keywords cost a tenth of a microsecond on the hot path.
+        payload, _, _ = _compact.verify_compact(
+            parsed, keys, self._allowed, self._allow_weak_keys, None, True
+        )
+        rules = self._rules
+        rules.check_header(parsed[3])
+        claims = json_loads_object(payload, "claims")
+        rules.check(claims, now)
+        return claims
 
     def verify(self, token: str | bytes, *, now: float | datetime | None = None) -> dict[str, Any]:
         """Verify one token; return its claims or raise a :class:`jwtkit.InvalidTokenError`."""
+        if self._async_source is not None:
+            raise InvalidOptionError("This Verifier uses an async key source: call verify_async")
+        # The wall clock needs no checking: the common case skips a call.
+        clock = time.time() if now is None and self._clock is time.time else self._now(now)
         cache = self._cache
         if cache is not None:
-            now = self._clock() if now is None else timestamp(now)
-            entry = cache.lookup(token, now)
+            entry = cache.lookup(token, clock)
             # A hit stands only while the source still answers with the key that verified it.
             if entry is not None and (
                 self._source is None or self._source_keys(entry.kid) is entry.keys
             ):
                 return cache.serve(entry)
-        segments, header = self._parse(token)
+        parsed = _compact.parse_compact(token, "JWT")
         if self._source is None:
-            keys = self._keys_by_alg.get(header.get("alg"))  # type: ignore[arg-type]
-            if keys is None:  # an alg outside the allowed list: let the check say so
-                _compact.choose_algorithm(header, self._allowed)
-                raise InvalidKeyError("No key for this algorithm")  # pragma: no cover
-        else:
-            keys = self._source_keys(header.get("kid"))
-        claims = self._check(segments, header, keys, now)
-        if cache is not None:
-            source_answer = None if self._source is None else keys
-            cache.store(token, claims, self._rules, header.get("kid"), source_answer)
-        return claims
+            claims = self._finish(parsed, self._keys, clock)
+            if cache is not None:
+                self._store(token, parsed, claims, None)
+            return claims
+        # The algorithm is checked before the source is asked: a token cannot make us fetch.
+        _compact.choose_algorithm(parsed[3], self._allowed)
+        keys = self._source_keys(parsed[3].get("kid"))
+        return self._store(token, parsed, self._finish(parsed, keys, clock), keys)
 
     async def verify_async(
         self, token: str | bytes, *, now: float | datetime | None = None
     ) -> dict[str, Any]:
-        """Like :meth:`verify`; with an async JWKS client, key fetches do not block the loop."""
-        if not self._source_is_async:
+        """Like :meth:`verify`; with an async key source, key fetches do not block the loop."""
+        source = self._async_source
+        if source is None:
             return self.verify(token, now=now)
-        source = self._source
+        clock = self._now(now)
         cache = self._cache
         if cache is not None:
-            now = self._clock() if now is None else timestamp(now)
-            entry = cache.lookup(token, now)
+            entry = cache.lookup(token, clock)
             if entry is not None:
                 kid = entry.kid
                 current = await (source.get_key(kid) if kid is not None else source.get_key_set())
                 if current is entry.keys:
                     return cache.serve(entry)
-        segments, header = self._parse(token)
-        kid = header.get("kid")
+        parsed = _compact.parse_compact(token, "JWT")
+        _compact.choose_algorithm(parsed[3], self._allowed)
+        kid = parsed[3].get("kid")
         keys: Key | KeySet = await (
             source.get_key(kid) if kid is not None else source.get_key_set()
         )
-        claims = self._check(segments, header, keys, now)
+        return self._store(token, parsed, self._finish(parsed, keys, clock), keys)
+
+    def _store(
+        self,
+        token: object,
+        parsed: _compact.ParsedCompact,
+        claims: dict[str, Any],
+        source_answer: Key | KeySet | None,
+    ) -> dict[str, Any]:
+        cache = self._cache
         if cache is not None:
-            cache.store(token, claims, self._rules, kid, keys)
+            cache.store(token, claims, self._rules, parsed[3].get("kid"), source_answer)
         return claims
 
     def cache_info(self) -> CacheInfo:
         """Hits, misses and size of the verified-token cache (all zero when it is off)."""
         cache = self._cache
         return cache.info() if cache is not None else CacheInfo(0, 0, 0, 0)
+
+
+def _keys_by_algorithm(
+    by_algorithm: Mapping[str, Key | KeySet],
+    algorithm: Algorithm,
+    header: Mapping[str, Any],
+) -> Key | KeySet:
+    return by_algorithm[algorithm.name]

@@ -62,6 +62,7 @@ class ContentEncryptionAlgorithm(ABC):
 
     name: str
     key_type = "oct"
+    key_types = frozenset({"oct"})
     curves: frozenset[str] = frozenset()
     #: CEK length in bytes (also the smallest key the binding check accepts).
     key_size: int

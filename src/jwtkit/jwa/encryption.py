@@ -6,7 +6,7 @@ decrypts, and only when the caller names it.
 
 from __future__ import annotations
 
-from ..errors import UnsupportedAlgorithmError
+from ._base import look_up
 from ._jwe_base import ContentEncryptionAlgorithm, KeyManagementAlgorithm
 from .aesgcmkw import A128GCMKW, A192GCMKW, A256GCMKW
 from .aeskw import A128KW, A192KW, A256KW
@@ -41,21 +41,11 @@ CONTENT_ENCRYPTION_ALGORITHMS: dict[str, ContentEncryptionAlgorithm] = {
 }
 
 
-def _shown(name: object) -> str:
-    return name if isinstance(name, str) and len(name) <= 32 else "(unrecognised)"
-
-
 def get_key_management_algorithm(name: object) -> KeyManagementAlgorithm:
     """Look up a JWE ``alg`` by name; unknown names raise."""
-    algorithm = KEY_MANAGEMENT_ALGORITHMS.get(name) if isinstance(name, str) else None
-    if algorithm is None:
-        raise UnsupportedAlgorithmError(f"Unsupported key management algorithm {_shown(name)!r}")
-    return algorithm
+    return look_up(KEY_MANAGEMENT_ALGORITHMS, name, "key management algorithm")
 
 
 def get_content_encryption_algorithm(name: object) -> ContentEncryptionAlgorithm:
     """Look up a JWE ``enc`` by name; unknown names raise."""
-    algorithm = CONTENT_ENCRYPTION_ALGORITHMS.get(name) if isinstance(name, str) else None
-    if algorithm is None:
-        raise UnsupportedAlgorithmError(f"Unsupported content encryption {_shown(name)!r}")
-    return algorithm
+    return look_up(CONTENT_ENCRYPTION_ALGORITHMS, name, "content encryption")

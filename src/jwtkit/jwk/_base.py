@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._codec import b64url_decode, b64url_encode, json_dumps
 from ..errors import InvalidAlgorithmError, InvalidKeyError, JWTKitError
+
+if TYPE_CHECKING:
+    from ..jwa import Algorithm
 
 __all__ = ["Key"]
 
@@ -139,7 +142,7 @@ class Key:
         from ..jwa import find_algorithm
 
         algorithm = find_algorithm(alg)
-        key_class = Key._types.get(getattr(algorithm, "key_type", ""))
+        key_class = Key._types.get(algorithm.key_type)
         if key_class is None or not issubclass(key_class, cls):
             raise InvalidKeyError(f"Cannot generate a {cls.kty or 'key'} for {algorithm.name}")
         key = key_class._from_material(algorithm.generate_key(), alg=alg)
@@ -260,9 +263,9 @@ class Key:
             return  # an alg jwtkit does not implement may still be published in a JWKS
         self._check_fits(algorithm)
 
-    def _check_fits(self, algorithm: Any, error: type[JWTKitError] = InvalidKeyError) -> None:
+    def _check_fits(self, algorithm: Algorithm, error: type[JWTKitError] = InvalidKeyError) -> None:
         # ECDH-ES takes EC and OKP keys alike: such algorithms list every kty in key_types.
-        key_types = getattr(algorithm, "key_types", None) or (algorithm.key_type,)
+        key_types = algorithm.key_types
         if self.kty not in key_types:
             raise error(
                 f"Algorithm {algorithm.name} needs a {' or '.join(sorted(key_types))} key, "
@@ -271,11 +274,11 @@ class Key:
         if algorithm.curves and self.curve not in algorithm.curves:
             raise error(f"Algorithm {algorithm.name} cannot use curve {self.curve}")
 
-    def _check_strength(self, algorithm: Any, allow_weak: bool) -> None:
+    def _check_strength(self, algorithm: Algorithm, allow_weak: bool) -> None:
         """Policy checks beyond type: overridden by key types that have a size to check."""
 
     def _check_use(
-        self, algorithm: Any, operation: str, error: type[JWTKitError] = InvalidKeyError
+        self, algorithm: Algorithm, operation: str, error: type[JWTKitError] = InvalidKeyError
     ) -> None:
         if self._alg is not None and self._alg != algorithm.name:
             raise error(
@@ -289,7 +292,7 @@ class Key:
 
     def _material_for(
         self,
-        algorithm: Any,
+        algorithm: Algorithm,
         operation: str,
         allow_weak: bool = False,
         *,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._codec import json_loads_object
 from ..errors import DecodeError, InvalidKeyError, KeyNotFoundError
@@ -17,6 +17,9 @@ from ..jwa.ecdsa import EC_CURVES
 from ._base import Key
 from ._import import import_jwk
 from .okp import OKP_CURVES
+
+if TYPE_CHECKING:
+    from ..jwa import Algorithm
 
 __all__ = ["KeySet"]
 
@@ -37,7 +40,7 @@ class KeySet:
                     raise InvalidKeyError(f"Two keys in the set share the kid {key.kid!r}")
                 by_kid[key.kid] = key
         self._by_kid = by_kid
-        self._candidates: dict[tuple[str, str], tuple[Key, ...]] = {}
+        self._candidates: dict[tuple[str, str, str | None], tuple[Key, ...]] = {}
 
     @classmethod
     def from_dict(cls, jwks: Mapping[str, Any] | str | bytes) -> KeySet:
@@ -89,15 +92,24 @@ class KeySet:
             raise KeyNotFoundError("No key in the set matches the token's 'kid'")
         return key
 
-    def candidates(self, key_type: str, alg: str, use: str) -> tuple[Key, ...]:
-        """Keys that could serve ``alg`` for ``use`` when a token names no ``kid``."""
-        cache_key = (alg, use)
+    def candidates(
+        self, algorithm: str | Algorithm, use: str = "sig", alias: str | None = None
+    ) -> tuple[Key, ...]:
+        """Keys that could serve ``algorithm`` (a name or an algorithm object) for ``use``
+        ("sig" or "enc") when a token names no ``kid``: of a type the algorithm takes, bound
+        to no ``alg`` or to this one (or to ``alias``), for no ``use`` or this one."""
+        if isinstance(algorithm, str):
+            from ..jwa import find_algorithm
+
+            algorithm = find_algorithm(algorithm)
+        cache_key = (algorithm.name, use, alias)
         found = self._candidates.get(cache_key)
         if found is None:
+            key_types, names = algorithm.key_types, (None, algorithm.name, alias)
             found = tuple(
                 key
                 for key in self._keys
-                if key.kty == key_type and key.alg in (None, alg) and key.use in (None, use)
+                if key.kty in key_types and key.alg in names and key.use in (None, use)
             )
             self._candidates[cache_key] = found
         return found

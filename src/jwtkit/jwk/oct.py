@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InsecureKeyError, InvalidKeyError
 from ._base import Key, bytes_to_b64, member_bytes
+
+if TYPE_CHECKING:
+    from ..jwa import Algorithm
 
 __all__ = ["OctKey"]
 
@@ -87,7 +90,7 @@ class OctKey(Key):
     def _thumbprint_members(self) -> dict[str, Any]:
         return {"k": bytes_to_b64(self._material), "kty": "oct"}
 
-    def _check_strength(self, algorithm: Any, allow_weak: bool) -> None:
+    def _check_strength(self, algorithm: Algorithm, allow_weak: bool) -> None:
         # RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
         minimum = algorithm.min_key_size
         if minimum and len(self._material) < minimum and not allow_weak:

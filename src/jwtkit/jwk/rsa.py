@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..errors import InsecureKeyError, InvalidKeyError
 from ._asymmetric import AsymmetricKey
 from ._base import int_to_b64, member_int
+
+if TYPE_CHECKING:
+    from ..jwa import Algorithm
 
 __all__ = ["RSA_MAX_BITS", "RSAKey", "has_roca_fingerprint"]
 
@@ -130,7 +133,7 @@ class RSAKey(AsymmetricKey):
             "qi": int_to_b64(numbers.iqmp),
         }
 
-    def _check_strength(self, algorithm: Any, allow_weak: bool) -> None:
+    def _check_strength(self, algorithm: Algorithm, allow_weak: bool) -> None:
         minimum = algorithm.min_key_size
         if minimum and self.key_size < minimum and not allow_weak:
             raise InsecureKeyError(

@@ -16,7 +16,7 @@ from typing import Any
 
 from ... import _compact, jws
 from ..._codec import b64url_encode
-from ..._key_input import resolve_key
+from ..._key_input import key_lookup, keys_for, resolve_key
 from ...errors import (
     DecodeError,
     InsecureKeyError,
@@ -363,20 +363,20 @@ class PyJWS:
         alg: str,
     ) -> None:
         """jwtkit's one verify path, weak keys allowed only when the caller said so."""
-        algorithm = _compact.choose_algorithm(header, (alg,))
-        keys = key._key if isinstance(key, PyJWK) else resolve_key(key, algorithm.key_type == "oct")
-        if not isinstance(keys, Key | KeySet):
-            raise InvalidKeyError("Unsupported key type for decode()")
-        candidates = _compact.verification_keys(keys, header, algorithm)
+        if key is None:  # the core calls this a caller's mistake; the drop-in, a key error
+            raise InvalidKeyError("A key is required")
+        keys = key._key if isinstance(key, PyJWK) else key_lookup(key)
         try:
-            _compact.verify_with_keys(algorithm, candidates, signing_input, signature)
+            _compact.verify_signature(header, signing_input, signature, (alg,), keys)
         except InsecureKeyError:
             if not _settings.is_relaxed(options):
                 raise
-            for candidate in candidates:
+            algorithm = _compact.choose_algorithm(header, (alg,))
+            candidates = keys_for(keys, algorithm, header)
+            for candidate in _compact.select_keys(candidates, header, algorithm, "sig"):
                 _warn_weak_key(alg_obj, candidate, stacklevel=6)
-            _compact.verify_with_keys(
-                algorithm, candidates, signing_input, signature, allow_weak_keys=True
+            _compact.verify_signature(
+                header, signing_input, signature, (alg,), keys, allow_weak_keys=True
             )
 
     @staticmethod
