@@ -127,6 +127,19 @@ def test_rejects_nan_in_claims() -> None:
         compat.encode({"score": float("nan")}, SECRET)
 
 
+def test_rejects_oversized_header_before_caching_it() -> None:
+    # Parsed headers are cached: an attacker's 100 KiB headers must not fill that cache.
+    padding = "x" * (100 * 1024)
+    token = hs256_token(json.dumps({"alg": "HS256", "pad": padding}).encode(), b"{}")
+    assert pyjwt.decode(token, SECRET, algorithms=["HS256"]) == {}
+    from jwtkit.compat.pyjwt import _segments
+
+    cached = _segments._header.cache_info().currsize
+    with pytest.raises(compat.DecodeError, match="too large"):
+        compat.decode(token, SECRET, algorithms=["HS256"])
+    assert _segments._header.cache_info().currsize == cached
+
+
 def test_rejects_deeply_nested_claims() -> None:
     nested = b'{"a":' + b"[" * 40 + b"]" * 40 + b"}"
     token = hs256_token(b'{"alg":"HS256"}', nested)

@@ -53,6 +53,10 @@ def parse_json_object(data: bytes, name: str) -> dict[str, Any]:
 @lru_cache(maxsize=256)
 def _header(segment: str) -> dict[str, Any]:
     # Tokens from one issuer share a handful of headers: decode each once (never mutated).
+    # The size bound comes first: 256 cached headers of 256 KiB each would be 64 MiB that
+    # anyone sending tokens could make this process hold.
+    if len(segment) > _compact.MAX_HEADER_SEGMENT:
+        raise DecodeError("Invalid header: too large")
     return parse_json_object(decode_segment(segment, "header"), "header")
 
 
