@@ -73,6 +73,9 @@ class _IssuerClientBase:
             **jwks_options,
         }
         self._jwks_url = jwks_url
+        self._http_client: Any = None
+        self._client: Any = None
+        self._jwks_client_type: Any = JWKSClient
 
     @property
     def issuer(self) -> str:
@@ -82,6 +85,27 @@ class _IssuerClientBase:
     def discovery_attempts(self) -> int:
         """How many times discovery has been attempted (each tries up to three URLs)."""
         return self._state.attempts
+
+    def _metadata_request(self, url: str) -> dict[str, Any]:
+        """The arguments of one metadata GET (``_http.send``/``send_async``)."""
+        return {
+            "http_client": self._http_client,
+            "method": "GET",
+            "url": url,
+            "headers": _ACCEPT,
+            "timeout": self._timeout,
+            "max_size": MAX_METADATA_SIZE,
+        }
+
+    def _accept(self, response: _http.Response) -> bool:
+        """Whether ``response`` held the metadata; if so, record it and make the JWKS client."""
+        metadata = self._state.read(response)
+        if metadata is None:
+            return False
+        self._state.record(metadata)
+        if self._client is None:
+            self._client = self._jwks_client_type(metadata.jwks_uri, **self._jwks_options)
+        return True
 
     def _failed(self, error: DiscoveryError) -> None:
         self._state.record_failure(error, self._clock())
@@ -136,28 +160,16 @@ class IssuerJWKSClient(_IssuerClientBase):
         return state.answer()
 
     def _discover(self) -> None:
-        state = self._state
-        state.begin()
+        self._state.begin()
         try:
-            for url in state.urls:
+            for url in self._state.urls:
                 try:
-                    response = _http.send(
-                        self._http_client,
-                        "GET",
-                        url,
-                        headers=_ACCEPT,
-                        timeout=self._timeout,
-                        max_size=MAX_METADATA_SIZE,
-                    )
+                    response = _http.send(**self._metadata_request(url))
                 except _http.ExchangeError as error:
                     raise exchange_failure(error) from None
-                metadata = state.read(response)
-                if metadata is not None:
-                    state.record(metadata)
-                    if self._client is None:
-                        self._client = JWKSClient(metadata.jwks_uri, **self._jwks_options)
+                if self._accept(response):
                     return
-            raise state.not_found()
+            raise self._state.not_found()
         except DiscoveryError as error:
             self._failed(error)
 
@@ -169,7 +181,8 @@ class IssuerJWKSClient(_IssuerClientBase):
             self.metadata()
             client = self._client
             assert client is not None  # metadata() raised otherwise
-        return client
+        jwks_client: JWKSClient = client
+        return jwks_client
 
     def get_key_set(self) -> KeySet:
         return self.jwks_client.get_key_set()
@@ -209,6 +222,7 @@ class AsyncIssuerJWKSClient(_IssuerClientBase):
         )
         self._http_client = http_client
         self._loop_lock = LoopLocal(asyncio.Lock)
+        self._jwks_client_type = AsyncJWKSClient
         self._client = AsyncJWKSClient(jwks_url, **self._jwks_options) if jwks_url else None
 
     async def metadata(self) -> IssuerMetadata:
@@ -221,28 +235,16 @@ class AsyncIssuerJWKSClient(_IssuerClientBase):
         return state.answer()
 
     async def _discover(self) -> None:
-        state = self._state
-        state.begin()
+        self._state.begin()
         try:
-            for url in state.urls:
+            for url in self._state.urls:
                 try:
-                    response = await _http.send_async(
-                        self._http_client,
-                        "GET",
-                        url,
-                        headers=_ACCEPT,
-                        timeout=self._timeout,
-                        max_size=MAX_METADATA_SIZE,
-                    )
+                    response = await _http.send_async(**self._metadata_request(url))
                 except _http.ExchangeError as error:
                     raise exchange_failure(error) from None
-                metadata = state.read(response)
-                if metadata is not None:
-                    state.record(metadata)
-                    if self._client is None:
-                        self._client = AsyncJWKSClient(metadata.jwks_uri, **self._jwks_options)
+                if self._accept(response):
                     return
-            raise state.not_found()
+            raise self._state.not_found()
         except DiscoveryError as error:
             self._failed(error)
 
@@ -253,7 +255,8 @@ class AsyncIssuerJWKSClient(_IssuerClientBase):
             await self.metadata()
             client = self._client
             assert client is not None  # metadata() raised otherwise
-        return client
+        jwks_client: AsyncJWKSClient = client
+        return jwks_client
 
     async def get_key_set(self) -> KeySet:
         client = self._client or await self.jwks_client()

@@ -166,6 +166,25 @@ class _IntrospectionBase:
         self._endpoint = discovered
         return discovered
 
+    def _request(self, endpoint: str, token: str) -> dict[str, Any]:
+        """The arguments of the one POST both shells send (``_http.send``/``send_async``)."""
+        headers, body = introspection_request(token, self._client_id, self._client_secret)
+        self.requests += 1
+        return {
+            "http_client": None,
+            "method": "POST",
+            "url": endpoint,
+            "headers": headers,
+            "content": body,
+            "timeout": self._timeout,
+            "max_size": MAX_INTROSPECTION_RESPONSE,
+        }
+
+    def _record(self, token: str, claims: Mapping[str, Any], response: _http.Response) -> bool:
+        revoked = read_introspection(response)
+        self.answers.remember(token, revoked, claims, self._clock())
+        return revoked
+
 
 class Introspection(_IntrospectionBase):
     """RFC 7662 with a thread-safe answer cache; ``endpoint_source`` gives the discovered
@@ -176,28 +195,15 @@ class Introspection(_IntrospectionBase):
         self._endpoint_source = endpoint_source
 
     def is_revoked(self, token: str, claims: Mapping[str, Any]) -> bool:
-        now = self._clock()
-        cached = self.answers.lookup(token, now)
+        cached = self.answers.lookup(token, self._clock())
         if cached is not None:
             return cached
         endpoint = self._endpoint or self._checked_endpoint(self._endpoint_source())
-        headers, body = introspection_request(token, self._client_id, self._client_secret)
-        self.requests += 1
         try:
-            response = _http.send(
-                None,
-                "POST",
-                endpoint,
-                headers=headers,
-                content=body,
-                timeout=self._timeout,
-                max_size=MAX_INTROSPECTION_RESPONSE,
-            )
+            response = _http.send(**self._request(endpoint, token))
         except _http.ExchangeError as error:
             raise _exchange_failure(error) from None
-        revoked = read_introspection(response)
-        self.answers.remember(token, revoked, claims, self._clock())
-        return revoked
+        return self._record(token, claims, response)
 
 
 class AsyncIntrospection(_IntrospectionBase):
@@ -210,28 +216,15 @@ class AsyncIntrospection(_IntrospectionBase):
         self._endpoint_source = endpoint_source
 
     async def is_revoked(self, token: str, claims: Mapping[str, Any]) -> bool:
-        now = self._clock()
-        cached = self.answers.lookup(token, now)
+        cached = self.answers.lookup(token, self._clock())
         if cached is not None:
             return cached
         endpoint = self._endpoint or self._checked_endpoint(await self._endpoint_source())
-        headers, body = introspection_request(token, self._client_id, self._client_secret)
-        self.requests += 1
         try:
-            response = await _http.send_async(
-                None,
-                "POST",
-                endpoint,
-                headers=headers,
-                content=body,
-                timeout=self._timeout,
-                max_size=MAX_INTROSPECTION_RESPONSE,
-            )
+            response = await _http.send_async(**self._request(endpoint, token))
         except _http.ExchangeError as error:
             raise _exchange_failure(error) from None
-        revoked = read_introspection(response)
-        self.answers.remember(token, revoked, claims, self._clock())
-        return revoked
+        return self._record(token, claims, response)
 
 
 def _redis_failure(error: Exception) -> RevocationCheckError:
