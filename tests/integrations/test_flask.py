@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 
 from jwtkit.errors import InvalidOptionError
 from jwtkit.integrations.flask import JWTAuth, current_claims
@@ -125,3 +125,45 @@ def test_rejects_required_above_the_route_decorator(issuer: LoopbackIssuer) -> N
         @app.get("/orders")
         def orders() -> dict[str, Any]:
             return {"orders": "for anyone"}
+
+
+def test_required_above_a_blueprint_route_still_protects_it(
+    issuer: LoopbackIssuer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A blueprint registers its routes only when the app registers it, so the import-time
+    # check cannot see the careless order: the route must be guarded anyway.
+    app = Flask("careless_blueprint")
+    jwt_auth = JWTAuth(app, issuer=issuer.issuer, audience="api")
+    admin = Blueprint("admin", __name__)
+
+    @jwt_auth.required(scopes=["admin"])
+    @admin.get("/admin")
+    def admin_view() -> dict[str, Any]:
+        return {"sub": current_claims["sub"]}
+
+    app.register_blueprint(admin)
+    client = app.test_client()
+    assert client.get("/admin").status_code == 401
+    assert client.get("/admin", headers=bearer(issuer.token())).status_code == 403
+    answer = client.get("/admin", headers=bearer(issuer.token(scope="admin")))
+    assert (answer.status_code, answer.json) == (200, {"sub": "alice"})
+    assert [record.getMessage() for record in caplog.records if "below" in record.getMessage()]
+
+
+def test_required_above_the_route_in_an_app_factory_still_protects_it(
+    issuer: LoopbackIssuer,
+) -> None:
+    # Application factory: the view is decorated before init_app binds JWTAuth to the app.
+    jwt_auth = JWTAuth(issuer=issuer.issuer, audience="api")
+    app = Flask("careless_factory")
+
+    @jwt_auth.required(scopes=["admin"])
+    @app.get("/admin")
+    def admin_view() -> dict[str, Any]:
+        return {"secret": True}
+
+    jwt_auth.init_app(app)
+    client = app.test_client()
+    assert client.get("/admin").status_code == 401
+    assert client.get("/admin", headers=bearer(issuer.token())).status_code == 403
+    assert client.get("/admin", headers=bearer(issuer.token(scope="admin"))).status_code == 200

@@ -10,12 +10,16 @@
 Options come as keyword arguments, from ``app.config["JWTKIT_<NAME>"]`` (``JWTKIT_ISSUER``,
 ``JWTKIT_AUDIENCE``, ...), or both (keywords win); ``JWTAuth(**options).init_app(app)``
 serves the application-factory pattern. A refused request gets the RFC 6750 answer of
-:mod:`jwtkit.integrations._bearer` as a JSON response.
+:mod:`jwtkit.integrations._bearer` as a JSON response. A view decorated in the careless
+order (``@jwt_auth.required`` above the route decorator, so the app registers the bare
+function) is refused at import when the app already knows the route, and otherwise (a
+blueprint, a factory) guarded by a ``before_request`` hook, never left open.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, cast, overload
@@ -30,6 +34,7 @@ __all__ = ["JWTAuth", "current_claims"]
 
 View = TypeVar("View", bound=Callable[..., Any])
 _CONFIG_PREFIX = "JWTKIT_"
+logger = logging.getLogger("jwtkit.integrations.flask")
 
 
 def error_response(error: BearerError, realm: str) -> Response:
@@ -47,6 +52,10 @@ class JWTAuth:
     def __init__(self, app: Flask | None = None, **options: Any) -> None:
         self._options = options
         self._apps: weakref.WeakSet[Flask] = weakref.WeakSet()
+        # Every function ``required`` wrapped, by id: the function itself (ids are reused
+        # only after it is gone, and this keeps it) and the scopes it needs.
+        self._wrapped: dict[int, tuple[Callable[..., Any], tuple[str, ...]]] = {}
+        self._warned: set[int] = set()
         if app is not None:
             self.init_app(app)
 
@@ -54,6 +63,8 @@ class JWTAuth:
         """Build this app's guard from ``app.config`` and the keyword options."""
         options = {**options_from_config(app.config, _CONFIG_PREFIX), **self._options}
         app.extensions.setdefault("jwtkit", {})[self] = BearerGuard(**options)
+        if app not in self._apps:  # init_app again (new settings) needs no second hook
+            app.before_request(self._guard_views_routed_unwrapped)
         self._apps.add(app)
 
     @property
@@ -79,23 +90,54 @@ class JWTAuth:
 
         def decorate(view: View) -> View:
             self._refuse_if_already_routed(view)
+            wrapped = self._wrapped.get(id(view))
+            earlier = wrapped[1] if wrapped is not None and wrapped[0] is view else ()
+            self._wrapped[id(view)] = (view, tuple(dict.fromkeys((*earlier, *needed))))
 
             @functools.wraps(view)
             def protected(*args: Any, **kwargs: Any) -> Any:
-                guard = self.guard
-                try:
-                    claims = guard.authenticate(
-                        request.headers.getlist("Authorization"), request.query_string
-                    )
-                    guard.require(claims, needed)
-                except BearerError as error:
-                    return error_response(error, guard.realm)
-                g.jwtkit_claims = claims
+                refusal = self._refusal(needed)
+                if refusal is not None:
+                    return refusal
                 return current_app.ensure_sync(view)(*args, **kwargs)
 
             return cast(View, protected)
 
         return decorate
+
+    def _refusal(self, needed: tuple[str, ...]) -> Response | None:
+        """The RFC 6750 answer when the request may not run a view that needs ``needed``;
+        None (and ``current_claims`` set) when it may."""
+        guard = self.guard
+        try:
+            claims = guard.authenticate(
+                request.headers.getlist("Authorization"), request.query_string
+            )
+            guard.require(claims, needed)
+        except BearerError as error:
+            return error_response(error, guard.realm)
+        g.jwtkit_claims = claims
+        return None
+
+    def _guard_views_routed_unwrapped(self) -> Response | None:
+        # Above its route decorator, ``required`` wraps a function the app has registered
+        # bare. Import time cannot always see it (a blueprint's routes reach the app later,
+        # a factory binds JWTAuth later), so every request checks its view here.
+        endpoint = request.endpoint
+        if endpoint is None:
+            return None
+        view = current_app.view_functions.get(endpoint)
+        wrapped = self._wrapped.get(id(view))
+        if wrapped is None or wrapped[0] is not view:
+            return None
+        if id(view) not in self._warned:
+            self._warned.add(id(view))
+            logger.warning(
+                "%s is routed without @jwt_auth.required's wrapper (the decorator is above "
+                "the route decorator); jwtkit guards it, but put @jwt_auth.required below it",
+                getattr(view, "__qualname__", endpoint),
+            )
+        return self._refusal(wrapped[1])
 
     def _refuse_if_already_routed(self, view: Callable[..., Any]) -> None:
         # Decorators apply bottom-up: above @app.route, this would wrap a function the app
