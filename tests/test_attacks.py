@@ -28,13 +28,13 @@ from jwtkit import jws
 from jwtkit._codec import MAX_TOKEN_SIZE, b64url_decode, b64url_encode
 from jwtkit.errors import (
     DecodeError,
+    InsecureKeyError,
     InvalidAlgorithmError,
     InvalidIssuerError,
     InvalidKeyError,
     InvalidOptionError,
     InvalidSignatureError,
     JWTKitError,
-    KeyNotFoundError,
     UnsupportedAlgorithmError,
 )
 from jwtkit.jwa.ecdsa import EC_CURVES, ES256, ES256K, ES384, ES512, ECDSAAlgorithm
@@ -208,6 +208,60 @@ def test_rejects_hmac_with_x509_certificate() -> None:
 def test_rejects_hmac_with_jwk_json_text() -> None:
     jwk = public_forms(EC_PRIVATE)["jwk_json"]
     refused(InvalidKeyError, forge_hmac_with_public_key(jwk), jwk.decode(), ["ES256", "HS256"], jwk)
+
+
+def _disguised_public_keys() -> dict[str, bytes]:
+    """One public key written every way a developer might store it, each still the key."""
+    import base64
+
+    forms = public_forms(RSA_PRIVATE)
+    jwk = json.loads(forms["jwk_json"])
+    escaped = json.dumps(jwk).replace('"kty"', '"\\u006bty"').encode()
+    ssh = forms["openssh"]
+    body = b"".join(forms["pem_spki"].splitlines()[1:-1])
+    return {
+        "jwk with an escaped kty": escaped,
+        "jwk with a duplicate member": escaped[:-1] + b', "kty": "oct"}',
+        "jwks": json.dumps({"keys": [jwk]}).encode(),
+        "jwk with a bom and spaces": b"\xef\xbb\xbf \n" + forms["jwk_json"],
+        "pem with a bom": b"\xef\xbb\xbf" + forms["pem_spki"],
+        "pem lower-case armor": forms["pem_spki"].replace(b"PUBLIC KEY", b"public key"),
+        "spki base64 without armor": body,
+        "pem in base64": base64.b64encode(forms["pem_spki"]),
+        "jwk in base64url": base64.urlsafe_b64encode(forms["jwk_json"]).rstrip(b"="),
+        "der spki": forms["der_spki"],
+        "ssh with authorized_keys options": b'from="10.0.0.1",no-pty ' + ssh,
+        "ssh2 armor (RFC 4716)": b"---- BEGIN SSH2 PUBLIC KEY ----\n"
+        + ssh.split()[1]
+        + b"\n---- END SSH2 PUBLIC KEY ----\n",
+    }
+
+
+@pytest.mark.parametrize("form", sorted(_disguised_public_keys()))
+def test_rejects_hmac_with_a_public_key_in_any_form_the_guard_parses(form: str) -> None:
+    # The guard once matched literal bytes: {"\u006bty": ...} is the same JWK and passed.
+    from jwtkit.compat.pyjwt.algorithms import HMACAlgorithm
+
+    text = _disguised_public_keys()[form]
+    token = forge_hmac_with_public_key(text)
+    refused(InvalidKeyError, token, text, ["RS256", "HS256"], text)
+    with pytest.raises(InvalidKeyError):
+        OctKey.import_key(text)  # it accepted public-JWK bytes and SPKI DER, unlike decode
+    with pytest.raises(jwtkit.compat.pyjwt.InvalidKeyError):
+        HMACAlgorithm(HMACAlgorithm.SHA256).prepare_key(text)
+
+
+def test_secrets_that_only_look_like_text_are_still_secrets() -> None:
+    import secrets
+
+    for secret in (
+        secrets.token_urlsafe(32).encode(),
+        secrets.token_hex(32).encode(),
+        secrets.token_bytes(32),
+        b'{"not": "a key", "but": "json"}' * 2,
+        b"ssh-rsa is not a key without a blob, 32 bytes+",
+    ):
+        assert OctKey.import_key(secret).secret == secret  # type: ignore[attr-defined]
 
 
 def test_rejects_hmac_when_the_key_object_is_asymmetric() -> None:
@@ -471,16 +525,41 @@ def test_rejects_key_set_with_symmetric_and_asymmetric_keys_sharing_a_kid() -> N
         KeySet.from_dict(document)
 
 
-def test_rejects_hmac_token_pointing_at_the_rsa_kid_of_a_mixed_key_set() -> None:
+def test_rejects_verifying_with_a_key_set_that_mixes_secret_and_public_keys() -> None:
+    # With both kinds in one set, the token's header chooses whether a shared secret or a
+    # public key vouches for it; any slip elsewhere (a public key text used as a secret) is
+    # then a forgery. Such a set is refused for verification, whatever the token says.
     rsa_public = Key.import_key(RSA_PRIVATE.public_key(), kid="rsa")
     keys = KeySet([OctKey(SECRET, kid="hmac"), rsa_public])
     pem = rsa_public.to_pem()
+    genuine = jwtkit.encode({"sub": "alice"}, OctKey(SECRET, kid="hmac"), "HS256")
     forged = hmac_token({"alg": "HS256", "kid": "rsa"}, {"sub": "admin"}, pem)
-    refused(InvalidAlgorithmError, forged, keys, ["HS256", "RS256"], pem, SECRET)
     unnamed = hmac_token({"alg": "HS256"}, {"sub": "admin"}, pem)
-    refused(InvalidSignatureError, unnamed, keys, ["HS256", "RS256"], pem, SECRET)
-    unknown = hmac_token({"alg": "HS256", "kid": "nobody"}, {"sub": "admin"})
-    refused(KeyNotFoundError, unknown, keys, ["HS256"], SECRET)
+    for token in (genuine, forged, unnamed):
+        error = refused(InvalidKeyError, token, keys, ["HS256", "RS256"], pem, SECRET)
+        assert "two sets" in str(error)
+        with pytest.raises(InvalidKeyError, match="two sets"):
+            jws.verify(token, keys, ["HS256"])
+    with pytest.raises(InvalidKeyError, match="two sets"):
+        jwtkit.Verifier(keys, ["HS256", "RS256"])
+    with pytest.raises(InvalidKeyError, match="two sets"):
+        jwtkit.decode(genuine, {"keys": [k.to_dict(private=k.is_private) for k in keys]}, ["HS256"])
+    # Each kind on its own verifies as before.
+    assert jwtkit.decode(genuine, KeySet([OctKey(SECRET, kid="hmac")]), ["HS256"], now=NOW)
+    with pytest.raises(InvalidAlgorithmError):
+        jwtkit.decode(forged, KeySet([rsa_public]), ["HS256", "RS256"], now=NOW)
+
+
+def test_a_weak_key_in_a_set_does_not_abort_a_kid_less_search() -> None:
+    weak = Key.import_key(rsa.generate_private_key(public_exponent=65537, key_size=1024))
+    strong = Key.import_key(RSA_PRIVATE)
+    keys = KeySet([weak.public_key(), strong.public_key()])  # no kids: candidates in order
+    token = jwtkit.encode({"sub": "alice"}, strong, "RS256")
+    assert jwtkit.decode(token, keys, ["RS256"], now=NOW) == {"sub": "alice"}
+    assert jwtkit.Verifier(keys, ["RS256"]).verify(token, now=NOW) == {"sub": "alice"}
+    # When the weak key is the only candidate, the refusal still says why.
+    with pytest.raises(InsecureKeyError):
+        jwtkit.decode(token, KeySet([weak.public_key()]), ["RS256"], now=NOW)
 
 
 @pytest.mark.parametrize("algorithms", [None, "HS256", "HS", [], ()])

@@ -195,6 +195,82 @@ def test_imports_rsa_private_jwk_with_only_d() -> None:
     assert Key.from_dict(only_d).to_dict(private=True) == RSA_JWK
 
 
+# -- the cost of an import is bounded (a hostile JWK must not buy minutes of CPU) ----------------
+
+# A 1024-bit prime from a generated key serves as a hostile "modulus": with a prime n, prime
+# factor recovery never finds a square root of 1 but +-1, so a recovery loop without a budget
+# runs every one of its attempts (cryptography's: 500, each up to bits-many exponentiations).
+_PRIME = RSA_PRIVATE.private_key_object.private_numbers().p
+
+
+def _hostile_d_only_jwk(n: int, e: int = 65537) -> dict[str, Any]:
+    d = pow(e, -1, n - 1)  # e*d = 1 mod n-1: every pre-check built on Fermat passes
+    return {"kty": "RSA", "n": _b64_int(n), "e": _b64_int(e), "d": _b64_int(d)}
+
+
+def test_rsa_jwk_with_a_prime_modulus_and_no_crt_members_is_refused_without_factoring() -> None:
+    with pytest.raises(InvalidKeyError, match="modulus is prime"):
+        Key.from_dict(_hostile_d_only_jwk(_PRIME))
+
+
+def test_rsa_d_only_import_costs_a_bounded_number_of_exponentiations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import jwtkit.jwk.rsa as rsa_module
+
+    calls: list[int] = []
+
+    def counting_pow(base: int, exponent: int, modulus: int) -> int:
+        calls.append(exponent.bit_length())
+        return pow(base, exponent, modulus)
+
+    monkeypatch.setattr(rsa_module, "pow", counting_pow, raising=False)
+    only_d = {name: RSA_JWK[name] for name in ("kty", "n", "e", "d")}
+    for _ in range(5):  # a genuine key: recovered, in a handful of exponentiations
+        calls.clear()
+        assert Key.from_dict(only_d).to_dict(private=True) == RSA_JWK
+        assert 2 <= len(calls) <= 1 + rsa_module._RECOVERY_ATTEMPTS
+    # A hostile one: refused after one exponentiation, and never one longer than the key.
+    calls.clear()
+    with pytest.raises(InvalidKeyError):
+        Key.from_dict(_hostile_d_only_jwk(_PRIME))
+    assert len(calls) == 1 and max(calls) <= _PRIME.bit_length()
+
+
+def test_rsa_jwk_private_exponent_out_of_range_is_refused() -> None:
+    n = int.from_bytes(b64url_decode(RSA_JWK["n"]), "big")
+    for d in (1, n, n + 2, n**3):
+        with pytest.raises(InvalidKeyError, match="out of range"):
+            Key.from_dict(_with({k: RSA_JWK[k] for k in ("kty", "n", "e")}, d=_b64_int(d)))
+        with pytest.raises(InvalidKeyError, match="out of range"):
+            Key.from_dict(_with(RSA_JWK, d=_b64_int(d)))
+
+
+def test_rsa_crt_members_far_larger_than_the_modulus_are_refused_before_openssl() -> None:
+    huge = _b64_int(2**20000 + 1)
+    for name in ("p", "q", "dp", "dq", "qi"):
+        with pytest.raises(InvalidKeyError, match="out of range"):
+            Key.from_dict(_with(RSA_JWK, **{name: huge}))
+
+
+def test_rsa_jwk_of_more_than_4096_bits_without_crt_members_is_refused() -> None:
+    n = (1 << 5000) + 12345  # odd, far from any ROCA structure; never factored here
+    only_d = {"kty": "RSA", "n": _b64_int(n), "e": "AQAB", "d": _b64_int(n // 3)}
+    with pytest.raises(InvalidKeyError, match="include p, q, dp, dq and qi"):
+        Key.from_dict(only_d)
+
+
+def test_rsa_public_exponent_longer_than_64_bits_is_refused() -> None:
+    # A 2047-bit e makes each verification ~45 times dearer than e = 65537.
+    n = int.from_bytes(b64url_decode(RSA_JWK["n"]), "big")
+    for e in ((1 << 64) + 1, (1 << 2046) + 1):
+        with pytest.raises(InvalidKeyError, match="64 bits"):
+            Key.from_dict(_with(RSA_PUBLIC_JWK, e=_b64_int(e)))
+        with pytest.raises(InvalidKeyError, match="64 bits"):
+            Key.import_key(rsa.RSAPublicNumbers(e, n).public_key())
+    assert Key.from_dict(_with(RSA_PUBLIC_JWK, e=_b64_int((1 << 63) + 1))).kty == "RSA"
+
+
 # -- alg bound to the key type -------------------------------------------------------------
 
 

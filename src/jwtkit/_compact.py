@@ -19,6 +19,7 @@ from ._codec import MAX_TOKEN_SIZE, b64url_decode, b64url_encode, json_dumps, js
 from ._key_input import Keys
 from .errors import (
     DecodeError,
+    InsecureKeyError,
     InvalidAlgorithmError,
     InvalidOptionError,
     InvalidSignatureError,
@@ -194,6 +195,8 @@ def select_keys(
     vouch for itself."""
     if isinstance(keys, Key):
         return (keys,)
+    if use == "sig":
+        keys.check_verifies_one_kind()
     kid = header.get("kid")
     if kid is not None:
         return (keys.get(kid),)
@@ -210,16 +213,32 @@ def verify_with_keys(
     signature: bytes,
     allow_weak_keys: bool = False,
 ) -> Key:
-    """Return the key whose signature check passes; raise if none does."""
+    """Return the key whose signature check passes; raise if none does.
+
+    Among several candidates (a token with no ``kid``), a key that does not fit or is too
+    weak is passed over, not fatal: one such key in a set must not stop the others from
+    verifying. If every candidate was refused, the first refusal says why.
+    """
+    if len(candidates) == 1:
+        key = candidates[0]
+        if algorithm.verify(
+            key._material_for(algorithm, "verify", allow_weak_keys), signing_input, signature
+        ):
+            return key
+        raise InvalidSignatureError("Signature verification failed")
+    refused: InvalidAlgorithmError | InsecureKeyError | None = None
+    tried = False
     for key in candidates:
         try:
             material = key._material_for(algorithm, "verify", allow_weak_keys)
-        except InvalidAlgorithmError:
-            if len(candidates) == 1:
-                raise
-            continue  # among several candidates, one that does not fit is simply skipped
+        except (InvalidAlgorithmError, InsecureKeyError) as error:
+            refused = refused or error
+            continue
+        tried = True
         if algorithm.verify(material, signing_input, signature):
             return key
+    if refused is not None and not tried:
+        raise refused
     raise InvalidSignatureError("Signature verification failed")
 
 

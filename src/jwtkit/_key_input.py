@@ -4,8 +4,8 @@
 JWK dict, a ``cryptography`` key object, a :class:`Key`, a :class:`KeySet` or a key source
 (a JWKS client: anything that is a :class:`KeySource`). Parsing is cached so that passing PEM
 text on every call costs what passing a key object costs. A str/bytes "secret" that is really
-a public key (PEM, OpenSSH, X.509, JWK) is refused for HMAC: that is the algorithm-confusion
-attack of CVE-2017-11424 / CVE-2022-29217.
+a key (PEM, DER, OpenSSH, X.509, JWK) is refused for HMAC by ``OctKey.import_key``, the one
+guard against the algorithm-confusion attack of CVE-2017-11424 / CVE-2022-29217.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ __all__ = [
     "async_key_source",
     "key_lookup",
     "keys_for",
-    "looks_like_public_key",
     "resolve_key",
     "signing_key",
 ]
@@ -64,49 +63,24 @@ Keys = Key | KeySet | KeyLookup
 
 
 _CACHE_SIZE = 128
-_PUBLIC_KEY_MARKERS = (
-    b"-----BEGIN",
-    b"ssh-",
-    b"ecdsa-sha2-",
-    b"sk-ssh-",
-    b"sk-ecdsa-",
-)
 
 
 _dict_keys = BoundedLRU(_CACHE_SIZE)
 _object_keys = BoundedLRU(_CACHE_SIZE)
 
 
-def looks_like_public_key(data: bytes) -> bool:
-    """Whether bytes offered as an HMAC secret are really a key in PEM, SSH, X.509 or JWK form."""
-    stripped = data.strip()
-    if stripped.startswith(_PUBLIC_KEY_MARKERS) or b"-----BEGIN" in stripped:
-        return True
-    if stripped.startswith(b"{") and b'"kty"' in stripped:
-        return True
-    # DER: an ASN.1 SEQUENCE that cryptography can read as a public key or certificate.
-    if stripped[:1] == b"\x30":
-        try:
-            Key.import_key(data)
-        except InvalidKeyError:
-            return False
-        return True
-    return False
-
-
 # A thread-safe LRU in C (refusals raise, so they are never cached).
 @lru_cache(maxsize=_CACHE_SIZE)
 def _text_key(data: str | bytes, for_hmac: bool) -> Key:
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    except UnicodeEncodeError:  # a lone surrogate: no text, so no key and no secret
+        raise InvalidKeyError("Key text is not valid Unicode") from None
     if for_hmac:
-        if looks_like_public_key(raw):
-            raise InvalidKeyError(
-                "The key is a public key (PEM, SSH, X.509 or JWK) and must not be used "
-                "as an HMAC secret"
-            )
         if not raw:
             raise InvalidKeyError("An HMAC secret must not be empty")
-        return OctKey(raw)
+        # The one guard against a key's text used as a secret lives in OctKey.import_key.
+        return OctKey.import_key(raw)
     return Key.import_key(raw)
 
 

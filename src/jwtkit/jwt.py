@@ -353,6 +353,9 @@ class Verifier:
             for name in self._allowed
         }
         distinct = {id(resolved): resolved for resolved in by_algorithm.values()}
+        for resolved in distinct.values():
+            if isinstance(resolved, KeySet):
+                resolved.check_verifies_one_kind()  # at start-up, not at the first token
         if len(distinct) == 1:
             (only,) = distinct.values()
             return only

@@ -8,7 +8,7 @@ so the policy checks run once per key and algorithm rather than once per token.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .._codec import b64url_decode, b64url_encode, json_dumps
@@ -77,6 +77,9 @@ class Key:
     thumbprint_members: ClassVar[tuple[str, ...]] = ()
     #: kty → Key subclass, filled by each subclass module.
     _types: ClassVar[dict[str, type[Key]]] = {}
+    #: For key types with variants: the member naming one (``crv``, ``alg``), what it is
+    #: called in messages, and the variants jwtkit implements.
+    variants: ClassVar[tuple[str, str, Collection[str]] | None] = None
 
     def __init__(
         self,
@@ -146,7 +149,7 @@ class Key:
         if key_class is None or not issubclass(key_class, cls):
             raise InvalidKeyError(f"Cannot generate a {cls.kty or 'key'} for {algorithm.name}")
         key = key_class._from_material(algorithm.generate_key(), alg=alg)
-        key._kid = kid if kid is not None else key.thumbprint()
+        key._kid = _optional_string(kid, "kid") if kid is not None else key.thumbprint()
         return key
 
     @classmethod
@@ -158,6 +161,21 @@ class Key:
     def _from_jwk_members(cls, jwk: Mapping[str, Any]) -> Any:
         """Validate the type-specific members of a JWK and build the material."""
         raise NotImplementedError
+
+    @classmethod
+    def unsupported_reason(cls, jwk: Mapping[str, Any]) -> str | None:
+        """Why a well-formed JWK of this type names something jwtkit does not implement (a
+        curve, a parameter set, an extension ``key_ops`` value), or None. A JWKS skips such a
+        member, which may be there for other software; a malformed one is still an error."""
+        if cls.variants is not None:
+            member, what, known = cls.variants
+            name = jwk.get(member)
+            if isinstance(name, str) and name not in known:
+                return f"{what} {name[:32]!r}"
+        key_ops = jwk.get("key_ops")
+        if type(key_ops) is list and any(type(op) is str and op not in _KEY_OPS for op in key_ops):
+            return "an extension 'key_ops' value"
+        return None
 
     # -- metadata ----------------------------------------------------------------------------
 
@@ -226,8 +244,9 @@ class Key:
 
     def thumbprint(self, hash_name: str = "sha256") -> str:
         """The RFC 7638 JWK thumbprint, base64url-encoded."""
-        if hash_name not in _HASHES:
-            raise InvalidKeyError(f"Unsupported thumbprint hash {hash_name!r}")
+        if not isinstance(hash_name, str) or hash_name not in _HASHES:
+            shown = hash_name[:16] if isinstance(hash_name, str) else type(hash_name).__name__
+            raise InvalidKeyError(f"Unsupported thumbprint hash {shown!r}")
         members = self._thumbprint_members()
         canonical = {name: members[name] for name in sorted(self.thumbprint_members)}
         digest = hashlib.new(hash_name, json_dumps(canonical)).digest()
@@ -238,9 +257,8 @@ class Key:
 
     def thumbprint_uri(self, hash_name: str = "sha256") -> str:
         """The RFC 9278 JWK thumbprint URI, e.g. ``urn:ietf:params:oauth:jwk-thumbprint:...``."""
-        return f"urn:ietf:params:oauth:jwk-thumbprint:{_HASHES.get(hash_name, hash_name)}:" + (
-            self.thumbprint(hash_name)
-        )
+        thumbprint = self.thumbprint(hash_name)  # checks hash_name first
+        return f"urn:ietf:params:oauth:jwk-thumbprint:{_HASHES[hash_name]}:{thumbprint}"
 
     def __repr__(self) -> str:
         parts = [f"kid={self._kid!r}"] if self._kid is not None else []

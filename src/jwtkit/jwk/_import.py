@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import (
 from cryptography.utils import CryptographyDeprecationWarning
 
 from .._codec import json_loads_object
-from ..errors import InvalidKeyError, JWTKitError
+from ..errors import InvalidKeyError, InvalidOptionError, JWTKitError
 from ._base import COMMON_MEMBERS, Key
 
 __all__ = ["export_pem", "import_any", "import_jwk", "key_class_for_object"]
@@ -70,8 +70,18 @@ def key_class_for_object(material: Any) -> type[Key] | None:
     return None
 
 
-def _password_bytes(password: bytes | str | None) -> bytes | None:
-    return password.encode("utf-8") if isinstance(password, str) else password
+def _password_bytes(password: object) -> bytes | None:
+    """A key's password as bytes; None or empty means none."""
+    if password is None:
+        return None
+    if isinstance(password, str):
+        try:
+            return password.encode("utf-8") or None
+        except UnicodeEncodeError:
+            raise InvalidKeyError("The key's password is not valid Unicode") from None
+    if isinstance(password, bytes | bytearray | memoryview):
+        return bytes(password) or None
+    raise InvalidOptionError("A key's password must be str or bytes")
 
 
 def _load_pem(data: bytes, password: bytes | None) -> Any:

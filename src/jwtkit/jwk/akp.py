@@ -32,6 +32,7 @@ class AKPKey(AsymmetricKey):
 
     kty = "AKP"
     thumbprint_members = ("alg", "kty", "pub")
+    variants = ("alg", "parameter set", _PARAMETER_SETS)
     private_types = tuple(a.private_class for a in _PARAMETER_SETS.values())
     public_types = tuple(a.public_class for a in _PARAMETER_SETS.values())
 

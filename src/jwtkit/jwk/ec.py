@@ -31,6 +31,7 @@ class ECKey(AsymmetricKey):
 
     kty = "EC"
     thumbprint_members = ("crv", "kty", "x", "y")
+    variants = ("crv", "curve", EC_CURVES)
     private_types = (ec.EllipticCurvePrivateKey,)
     public_types = (ec.EllipticCurvePublicKey,)
 

@@ -7,14 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InsecureKeyError, InvalidKeyError
 from ._base import Key, bytes_to_b64, member_bytes
+from ._secret import key_form_of
 
 if TYPE_CHECKING:
     from ..jwa import Algorithm
 
 __all__ = ["OctKey"]
-
-#: Starts of OpenSSH public key lines (RFC 4253 §6.6 names, plus FIDO "sk-" keys).
-_SSH_KEY_PREFIXES = (b"ssh-", b"ecdsa-sha2-", b"sk-ssh-", b"sk-ecdsa-")
 
 
 class OctKey(Key):
@@ -42,21 +40,28 @@ class OctKey(Key):
     ) -> Key:
         """Import a secret from bytes, a str (UTF-8 encoded) or an ``oct`` JWK.
 
-        Text that is a PEM or OpenSSH key is refused: using a public key as an HMAC secret
-        is the algorithm-confusion attack (CVE-2017-11424, CVE-2022-29217).
+        Bytes or text that are a key in any other form (PEM, DER, OpenSSH, an asymmetric JWK,
+        or base64 of one of these) are refused: using a public key as an HMAC secret is the
+        algorithm-confusion attack (CVE-2017-11424, CVE-2022-29217). An ``oct`` JWK given as
+        text is read as the JWK it is.
         """
-        if isinstance(data, str) and not data.lstrip().startswith("{"):
+        if isinstance(data, str):
             try:
                 data = data.encode("utf-8")
             except UnicodeEncodeError:
                 raise InvalidKeyError("Key text is not valid Unicode") from None
-        if isinstance(data, bytes | bytearray | memoryview):
-            secret = bytes(data)
-            stripped = secret.strip()
-            if b"-----BEGIN" in stripped or stripped.startswith(_SSH_KEY_PREFIXES):
-                raise InvalidKeyError("A PEM or OpenSSH key must not be used as a symmetric secret")
-            return cls(secret, kid=kid, alg=alg, use=use)
-        return super().import_key(data, password=password, kid=kid, alg=alg, use=use)
+        if not isinstance(data, bytes | bytearray | memoryview):
+            return super().import_key(data, password=password, kid=kid, alg=alg, use=use)
+        secret = bytes(data)
+        form = key_form_of(secret)
+        if form == "JWK":  # an oct JWK as text imports; any other kty is refused there
+            return super().import_key(secret, kid=kid, alg=alg, use=use)
+        if form is not None:
+            raise InvalidKeyError(
+                f"This is a key ({form}), not a symmetric secret: a public key must never "
+                "be used as an HMAC secret"
+            )
+        return cls(secret, kid=kid, alg=alg, use=use)
 
     @classmethod
     def _from_jwk_members(cls, jwk: Mapping[str, Any]) -> bytes:

@@ -57,6 +57,7 @@ class OKPKey(AsymmetricKey):
 
     kty = "OKP"
     thumbprint_members = ("crv", "kty", "x")
+    variants = ("crv", "curve", OKP_CURVES)
     private_types = tuple(curve.private_class for curve in OKP_CURVES.values())
     public_types = tuple(curve.public_class for curve in OKP_CURVES.values())
 

@@ -35,11 +35,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
 from ..._codec import b64url_encode
-from ..._key_input import looks_like_public_key, resolve_key
+from ..._key_input import resolve_key
 from ...errors import InvalidKeyError, JWTKitError
 from ...jwa import SignatureAlgorithm, get_signature_algorithm
 from ...jwk import ECKey, Key, OctKey, OKPKey, RSAKey
 from ...jwk._asymmetric import AsymmetricKey
+from ...jwk._secret import key_form_of
 from ._settings import enforce_minimum_key_length
 from .types import HashlibHash, JWKDict
 from .utils import force_bytes
@@ -254,7 +255,7 @@ class HMACAlgorithm(_JWTKitAlgorithm):
         key_bytes = force_bytes(key)
         if not key_bytes:
             raise InvalidKeyError("HMAC key must not be empty.")
-        if looks_like_public_key(key_bytes):
+        if key_form_of(key_bytes) is not None:  # jwtkit's one guard, in jwk
             if key_bytes.lstrip().startswith((b"{", b"[")):
                 raise InvalidKeyError(
                     "The specified key looks like a JWK and should not be used directly as an "
