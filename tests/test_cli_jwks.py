@@ -107,3 +107,14 @@ def test_rejects_file_url_as_jwks() -> None:
     result = run("token", "verify", token, "--jwks", "file:///etc/passwd", "--alg", "RS256")
     assert result.exit_code == 2
     assert "https" in result.stderr
+
+
+def test_an_unreachable_jwks_says_could_not_fetch_once() -> None:
+    with socket.socket() as closed:  # bound, never listening: connection refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    token = jwtkit.encode({"sub": "a"}, ISSUER_KEYS[1], "ES256")
+    result = run("token", "verify", token, "--jwks", f"http://127.0.0.1:{port}/jwks.json",
+                 "--alg", "ES256")  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.count("Could not fetch the JWKS") == 1, result.stderr

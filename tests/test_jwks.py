@@ -10,6 +10,7 @@ import asyncio
 import ipaddress
 import json
 import logging
+import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
@@ -27,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 import jwtkit
-from jwtkit import AsyncJWKSClient, JWKSClient, JWKSError, KeyNotFoundError
+from jwtkit import AsyncJWKSClient, JWKSClient, JWKSError, KeyNotFoundError, KeySet, OctKey
 from jwtkit._jwks_cache import CachePolicy, lifetime_from_cache_control, parse_jwks
 
 # -- a JWKS server the tests control ----------------------------------------------------------
@@ -578,8 +579,31 @@ def test_rejects_duplicate_kids() -> None:
 
 def test_rejects_jwks_that_publishes_private_or_symmetric_keys() -> None:
     for secret in (KEY_A.to_dict(private=True), {"kty": "oct", "k": "c2VjcmV0LXNlY3JldA"}):
-        with pytest.raises(JWKSError, match="private or symmetric"):
+        with pytest.raises(JWKSError, match="private or secret"):
             parse_jwks(json.dumps({"keys": [secret]}).encode())
+
+
+def test_a_fetched_jwks_holding_any_secret_key_is_refused_whole() -> None:
+    # A secret beside the issuer's public keys is not skipped: the whole set is suspect.
+    document = {"keys": [KEY_A.public_key().to_dict(), OctKey(b"s" * 32).to_dict(private=True)]}
+    with pytest.raises(JWKSError, match="member 1 holds private or secret key material"):
+        parse_jwks(json.dumps(document).encode())
+
+
+def test_hostile_private_jwks_is_refused_before_any_member_is_imported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A private RSA member can cost seconds to import (prime recovery, OpenSSL's checks): a
+    # published set with one is refused from its member names alone, nothing imported.
+    imported: list[object] = []
+    monkeypatch.setattr(
+        jwtkit.jwk.keyset, "import_jwk", lambda member, **kwargs: imported.append(member)
+    )
+    hostile = {"kty": "RSA", "n": "AQAB" * 100, "e": "AQAB", "d": "AQAB" * 99}
+    document = {"keys": [KEY_A.public_key().to_dict(), hostile]}
+    with pytest.raises(JWKSError, match="member 1 holds private"):
+        parse_jwks(json.dumps(document).encode())
+    assert imported == []
 
 
 def test_skips_members_with_an_unknown_kty() -> None:
@@ -590,8 +614,43 @@ def test_skips_members_with_an_unknown_kty() -> None:
         ]
     }
     key_set, skipped = parse_jwks(json.dumps(document).encode())
-    assert skipped == 1
+    assert skipped == ["member 0: unsupported key type 'PQC-FUTURE'"]
     assert [key.kid for key in key_set] == ["key-a"]
+
+
+ODD_MEMBERS = {
+    "brainpool curve": {"kty": "EC", "crv": "brainpoolP256r1", "x": "AA", "y": "AA"},
+    "SLH-DSA parameter set": {"kty": "AKP", "alg": "SLH-DSA-SHA2-128s", "pub": "AAAA"},
+    "extension key_ops": {
+        **KEY_B.public_key().to_dict(),
+        "kid": "x",
+        "key_ops": ["verify", "x-attest"],
+    },
+}
+
+
+@pytest.mark.parametrize("odd", ODD_MEMBERS.values(), ids=ODD_MEMBERS.keys())
+def test_one_odd_jwks_member_does_not_take_the_issuer_down(
+    odd: dict[str, object], server: JWKSServer, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.body = json.dumps({"keys": [odd, KEY_A.public_key().to_dict()]}).encode()
+    client = JWKSClient(server.url, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="jwtkit.jwks"):
+        assert jwtkit.decode(token_for(KEY_A), client, ["ES256"])["sub"] == "alice"
+    assert "skipping member 0: unsupported" in caplog.text
+    with pytest.warns(UserWarning, match="Skipping JWKS member 0: unsupported"):
+        assert [key.kid for key in KeySet.from_dict(json.loads(server.body))] == ["key-a"]
+
+
+def test_a_failed_first_fetch_says_could_not_fetch_once(clock: FakeClock) -> None:
+    with socket.socket() as closed:  # a port nobody listens on: connection refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    client = JWKSClient(f"http://127.0.0.1:{port}/jwks.json", clock=clock, timeout=1)
+    for _ in range(2):
+        with pytest.raises(JWKSError) as caught:
+            client.get_key_set()
+        assert str(caught.value).count("Could not fetch the JWKS") == 1
 
 
 def test_malformed_document_from_the_server_is_reported(
@@ -744,3 +803,125 @@ def test_refresh_fetches_now_even_while_the_cache_is_fresh(
     assert server.count() == 1
     assert [key.kid for key in client.refresh()] == [old.kid, new.kid]
     assert server.count() == 2
+
+
+# -- one deadline for the whole exchange; callers served while a refresh is in flight ------------
+
+
+class HeaderDripServer:
+    """Answers every request by dripping its status line and headers a byte at a time, each
+    byte well within a read timeout; stops when the client goes away (or after ``limit``)."""
+
+    def __init__(self, gap: float = 0.05, limit: int = 400) -> None:
+        self.gap, self.limit = gap, limit
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/jwks.json"
+        self.finished: list[bool] = []  # one per connection: did it drip to the end?
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        pause = threading.Event()
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                head = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * self.limit
+                completed = True
+                for byte in head[: self.limit]:
+                    try:
+                        connection.sendall(bytes([byte]))
+                    except OSError:
+                        completed = False
+                        break
+                    pause.wait(self.gap)
+                self.finished.append(completed)
+
+    def __enter__(self) -> HeaderDripServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.listener.close()
+        self.thread.join(30)
+
+
+def test_sync_client_deadline_covers_a_server_dripping_its_headers(clock: FakeClock) -> None:
+    # httpx's timeout bounds each read: one byte a second kept a timeout=2 fetch waiting for
+    # as long as the server dripped. The deadline now covers the status line and headers.
+    with HeaderDripServer() as dripping:
+        client = JWKSClient(dripping.url, clock=clock, timeout=0.5)
+        with pytest.raises(JWKSError, match=r"within the 0\.5 s timeout"):
+            client.get_key_set()
+    assert dripping.finished == [False]  # the client hung up long before the drip ended
+
+
+def test_async_client_deadline_covers_a_server_dripping_its_headers(clock: FakeClock) -> None:
+    with HeaderDripServer() as dripping:
+        client = AsyncJWKSClient(dripping.url, clock=clock, timeout=0.5)
+        with pytest.raises(JWKSError, match=r"within the 0\.5 s timeout"):
+            asyncio.run(client.get_key_set())
+    assert dripping.finished == [False]
+
+
+def test_callers_with_a_cached_key_are_served_while_a_refresh_is_in_flight(
+    server: JWKSServer, clock: FakeClock
+) -> None:
+    server.publish(KEY_A)
+    client = JWKSClient(server.url, clock=clock)
+    assert client.get_key("key-a").kid == "key-a"
+    clock.advance(400)  # the set is stale: the next lookup refreshes
+    server.hold = threading.Event()  # ... from a server that does not answer yet
+    server.request_arrived.clear()
+    refreshing = threading.Thread(target=client.get_key, args=("key-a",))
+    refreshing.start()
+    assert server.request_arrived.wait(10)
+    # Another thread, whose key is in the cached set, does not queue behind the refresh.
+    assert client.get_key("key-a").kid == "key-a"
+    assert refreshing.is_alive() and not server.hold.is_set()
+    server.hold.set()
+    refreshing.join(10)
+    assert client.fetch_count == 2
+
+
+# -- a compressed response is capped after decoding, while it streams ----------------------------
+
+
+def _gzip_bomb(size: int) -> bytes:
+    import gzip
+
+    return gzip.compress(b'{"keys": [' + b" " * size + b"]}", compresslevel=9)
+
+
+@pytest.mark.parametrize("client_class", [JWKSClient, AsyncJWKSClient])
+def test_gzip_jwks_is_capped_after_decoding_without_inflating_it_whole(
+    client_class: type[JWKSClient] | type[AsyncJWKSClient], server: JWKSServer, clock: FakeClock
+) -> None:
+    import tracemalloc
+
+    server.body = _gzip_bomb(128 * 1024 * 1024)  # about 128 KiB on the wire, 128 MiB inflated
+    server.headers["Content-Encoding"] = "gzip"
+    client = client_class(server.url, clock=clock, max_response_size=256 * 1024)
+    tracemalloc.start()
+    try:
+        with pytest.raises(JWKSError, match="larger than max_response_size"):
+            result = client.get_key_set()
+            if asyncio.iscoroutine(result):
+                asyncio.run(result)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024  # it once peaked at 140 MiB for a 204 KB body
+
+
+def test_gzip_jwks_within_the_cap_is_decoded(server: JWKSServer, clock: FakeClock) -> None:
+    import gzip
+
+    server.body = gzip.compress(json.dumps({"keys": [KEY_A.public_key().to_dict()]}).encode())
+    server.headers["Content-Encoding"] = "gzip"
+    assert [key.kid for key in JWKSClient(server.url, clock=clock).get_key_set()] == ["key-a"]
+    assert [
+        key.kid for key in asyncio.run(AsyncJWKSClient(server.url, clock=clock).get_key_set())
+    ] == ["key-a"]

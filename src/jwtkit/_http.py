@@ -3,19 +3,26 @@ introspection), in a sync and an async twin.
 
 Both twins follow the same rules: the URL must be https (plain http only on loopback or by
 explicit opt-in, never ``file://``), redirects are never followed, the body is capped at a
-size and the whole exchange at a deadline (slow-drip servers included). Failures become an
-:class:`ExchangeError` whose ``reason`` says what went wrong in words; each caller wraps it
-in its own jwtkit error. httpx is imported on the first request, so ``import jwtkit`` stays
-light.
+size *after* decoding (a gzip body is inflated in bounded steps, never all at once) and the
+whole exchange at one deadline, connect, status line and headers included: a server that
+drips its headers a byte a second holds a request no longer than the timeout. The async
+twin bounds the exchange with ``asyncio.wait_for``; the sync one shuts the connection's
+socket down when the deadline passes (httpx's own timeout bounds each read, not the whole).
+Failures become an :class:`ExchangeError` whose ``reason`` says what went wrong in words;
+each caller wraps it in its own jwtkit error. httpx is imported on the first request, so
+``import jwtkit`` stays light.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
-import time
+import socket
+import threading
+import zlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import JWTKitError
@@ -113,6 +120,120 @@ def _too_large(max_size: int) -> ResponseTooLargeError:
     return ResponseTooLargeError(f"the response is larger than {max_size} bytes")
 
 
+#: What we accept, so that a server has no reason to send what we would refuse (br, zstd).
+_ACCEPT_ENCODING = "gzip, deflate"
+
+
+def _stream_options(
+    headers: Mapping[str, str], content: bytes | None, timeout: float
+) -> dict[str, Any]:
+    """What both twins pass to ``stream``: never follow a redirect, ask for no encoding
+    that :class:`_BoundedBody` cannot inflate in bounded steps."""
+    return {
+        "headers": {"Accept-Encoding": _ACCEPT_ENCODING, **headers},
+        "content": content,
+        "follow_redirects": False,
+        "timeout": timeout,
+    }
+
+
+class _BoundedBody:
+    """A response body decoded as it arrives, refused as soon as the raw bytes or the decoded
+    bytes pass ``max_size``: a 200 KB gzip body must not inflate to 140 MiB first.
+
+    Only ``gzip``/``deflate`` (or none) are decoded; each raw chunk is inflated at most one
+    byte past the limit at a time (``decompressobj.decompress(..., max_length)``).
+    """
+
+    def __init__(self, content_encoding: str | None, max_size: int) -> None:
+        self._max_size = max_size
+        self._raw = 0
+        self._body = bytearray()
+        codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            shown = (content_encoding or "")[:32]
+            raise ExchangeError(f"unsupported Content-Encoding {shown!r}")
+        # 32 + MAX_WBITS reads gzip and zlib alike; a raw deflate stream is tried on failure.
+        self._inflater: Any = zlib.decompressobj(32 + zlib.MAX_WBITS) if codings else None
+        self._raw_deflate = bool(codings) and codings[0] == "deflate"
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> None:
+        self._raw += len(chunk)
+        if self._raw > self._max_size:
+            raise _too_large(self._max_size)
+        if self._inflater is None:
+            self._body += chunk
+        else:
+            self._inflate(chunk)
+        if len(self._body) > self._max_size:
+            raise _too_large(self._max_size)
+
+    def _inflate(self, data: bytes) -> None:
+        while data:
+            room = self._max_size - len(self._body) + 1
+            try:
+                self._body += self._inflater.decompress(data, room)
+            except zlib.error:
+                if not (self._raw_deflate and not self._body):
+                    raise ExchangeError("the response body is not valid gzip/deflate") from None
+                # Some servers send "deflate" without the zlib wrapper (RFC 1951 only).
+                self._inflater, self._raw_deflate = zlib.decompressobj(-zlib.MAX_WBITS), False
+                continue
+            if len(self._body) > self._max_size:
+                raise _too_large(self._max_size)
+            data = self._inflater.unconsumed_tail
+
+    def result(self) -> bytes:
+        if self._inflater is not None and not self._inflater.eof:
+            raise ExchangeError("the response body is truncated gzip/deflate")
+        return bytes(self._body)
+
+
+class _Deadline:
+    """One deadline for a whole synchronous exchange. httpx's timeout bounds each read, so a
+    server that sends a byte a second never trips it; at the deadline this shuts the socket
+    down, which ends the blocked read at once (the connection is captured as httpcore opens
+    it, through its ``trace`` request extension)."""
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.expired = False
+        self._timer = threading.Timer(timeout, self._expire)
+        self._timer.daemon = True
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._sockets.append(sock)
+                if self.expired:
+                    _shut_down(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut_down(sock)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+
+def _shut_down(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed: nothing left to interrupt
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 def send(
     http_client: httpx.Client | None,
     method: str,
@@ -126,15 +247,20 @@ def send(
     """One request with the rules above, on ``http_client`` or a fresh ``httpx.Client``."""
     import httpx
 
-    try:
-        if http_client is not None:
-            return _read(http_client, method, url, headers, timeout, max_size, content)
-        with httpx.Client(timeout=timeout, follow_redirects=False) as http:
-            return _read(http, method, url, headers, timeout, max_size, content)
-    except ExchangeError:
-        raise
-    except Exception as error:  # the network edge: whatever httpx raises becomes ours
-        raise _describe(error, timeout) from None
+    with _Deadline(timeout) as deadline:
+        try:
+            if http_client is not None:
+                return _read(
+                    http_client, method, url, headers, timeout, max_size, content, deadline
+                )
+            with httpx.Client(timeout=timeout, follow_redirects=False) as http:
+                return _read(http, method, url, headers, timeout, max_size, content, deadline)
+        except ExchangeError:
+            raise
+        except Exception as error:  # the network edge: whatever httpx raises becomes ours
+            if deadline.expired:  # the socket was shut down under a read: the deadline
+                raise _describe(TimeoutError(), timeout) from None
+            raise _describe(error, timeout) from None
 
 
 def _read(
@@ -145,23 +271,19 @@ def _read(
     timeout: float,
     max_size: int,
     content: bytes | None,
+    deadline: _Deadline,
 ) -> Response:
-    with http.stream(
-        method, url, headers=headers, content=content, follow_redirects=False, timeout=timeout
-    ) as response:
+    options = _stream_options(headers, content, timeout)
+    with http.stream(method, url, **options, extensions={"trace": deadline.trace}) as response:
         if response.status_code != 200:
             return response.status_code, dict(response.headers), b""
         _check_declared_size(response, max_size)
-        # httpx's timeout bounds each read; this bounds the whole body (slow-drip servers).
-        deadline = time.monotonic() + timeout
-        body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > max_size:
-                raise _too_large(max_size)
-            if time.monotonic() > deadline:
+        body = _BoundedBody(response.headers.get("content-encoding"), max_size)
+        for chunk in response.iter_raw():
+            body.feed(chunk)
+            if deadline.expired:
                 raise _describe(TimeoutError(), timeout)
-        return 200, dict(response.headers), bytes(body)
+        return 200, dict(response.headers), body.result()
 
 
 async def send_async(
@@ -203,15 +325,11 @@ async def _read_async(
     max_size: int,
     content: bytes | None,
 ) -> Response:
-    async with http.stream(
-        method, url, headers=headers, content=content, follow_redirects=False, timeout=timeout
-    ) as response:
+    async with http.stream(method, url, **_stream_options(headers, content, timeout)) as response:
         if response.status_code != 200:
             return response.status_code, dict(response.headers), b""
         _check_declared_size(response, max_size)
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > max_size:
-                raise _too_large(max_size)
-        return 200, dict(response.headers), bytes(body)
+        body = _BoundedBody(response.headers.get("content-encoding"), max_size)
+        async for chunk in response.aiter_raw():
+            body.feed(chunk)
+        return 200, dict(response.headers), body.result()

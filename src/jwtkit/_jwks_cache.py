@@ -15,13 +15,13 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from . import _http
 from ._codec import json_loads_object
 from .errors import DecodeError, InvalidKeyError, JWKSError, KeyNotFoundError
 from .jwk import Key, KeySet
+from .jwk.keyset import keys_from_members
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_SIZE",
@@ -60,43 +60,26 @@ def lifetime_from_cache_control(header: str | None, policy: CachePolicy) -> floa
     return min(max(lifetime, policy.min_lifetime), policy.max_lifetime)
 
 
-def _is_supported_member(member: Mapping[str, Any], index: int) -> bool:
-    kty = member.get("kty")
-    if not isinstance(kty, str):
-        raise JWKSError(f"Invalid JWKS document: member {index} has no string 'kty'")
-    return kty in Key._types
+def parse_jwks(body: bytes) -> tuple[KeySet, list[str]]:
+    """Parse a fetched JWKS document into a :class:`KeySet`, with a line per member skipped.
 
-
-def parse_jwks(body: bytes) -> tuple[KeySet, int]:
-    """Parse a JWKS document into a :class:`KeySet`, and count the members skipped.
-
-    A member whose ``kty`` jwtkit does not know is skipped (a JWKS may carry keys for other
-    software). Anything else wrong is a :class:`JWKSError` that names the problem.
+    A member naming what jwtkit does not implement (key type, curve, parameter set, an
+    extension ``key_ops`` value) is skipped, as ``KeySet.from_dict`` skips it: one odd key
+    must not take the issuer's whole set down. A published set is public: a member with
+    private or secret material (a private key, any symmetric key) refuses the document,
+    before any member is imported. Anything else wrong is a :class:`JWKSError` naming it.
     """
     try:
         document = json_loads_object(body, "JWKS document")
     except DecodeError as error:
         raise JWKSError(str(error)) from None
-    members = document.get("keys")
-    if type(members) is not list:
-        raise JWKSError("Invalid JWKS document: it must have a 'keys' array")
-    keys: list[Key] = []
-    skipped = 0
-    for index, member in enumerate(members):
-        if type(member) is not dict:
-            raise JWKSError(f"Invalid JWKS document: member {index} is not a JSON object")
-        if not _is_supported_member(member, index):
-            skipped += 1
-            continue
-        try:
-            keys.append(Key.from_dict(member))
-        except InvalidKeyError as error:
-            raise JWKSError(f"Invalid JWKS document: member {index}: {error}") from None
-    # A published set is public: a secret in it (a private key, or any symmetric key) means
-    # anyone could sign tokens that this set would verify.
-    if any(key.is_private for key in keys):
-        raise JWKSError("Invalid JWKS document: it contains private or symmetric key material")
+    skipped: list[str] = []
+
+    def skip(index: int, reason: str) -> None:
+        skipped.append(f"member {index}: unsupported {reason}")
+
     try:
+        keys = keys_from_members(document.get("keys"), public_only=True, skip=skip)
         return KeySet(keys), skipped
     except InvalidKeyError as error:
         raise JWKSError(f"Invalid JWKS document: {error}") from None
@@ -204,6 +187,15 @@ class JWKSCache:
         key_set = entry.key_set
         return key_set.get(kid) if kid in key_set else None
 
+    def can_answer_while_refreshing(self, now: float, kid: str | None) -> bool:
+        """Whether a caller may be answered from the cache while another one's refresh is in
+        flight: there is a set, within ``stale_if_error`` of its expiry, that holds ``kid``
+        (any set answers for no ``kid``). Only callers who need what the cache lacks wait."""
+        entry = self._entry
+        if entry is None or now >= entry.expires_at + self.policy.stale_if_error:
+            return False
+        return kid is None or kid in entry.key_set
+
     def needs_fetch(self, plan: FetchPlan) -> bool:
         """Under the lock: fetch only if nobody else fetched while we waited for it."""
         return plan.fetch and plan.generation == self._generation
@@ -233,8 +225,8 @@ class JWKSCache:
             logger.info("JWKS refresh from %s succeeded again", self.url)
         self._last_error = None
         self._generation += 1
-        if skipped:
-            logger.debug("Skipped %d JWKS members of unsupported key types", skipped)
+        for line in skipped:
+            logger.warning("JWKS from %s: skipping %s", self.url, line)
 
     def record_failure(self, error: JWKSError, now: float) -> None:
         """A failed fetch: keep the last good set, remember and log the failure."""
@@ -250,7 +242,9 @@ class JWKSCache:
             error = self._last_error
             if error is None:  # pragma: no cover - plan() always fetches first
                 raise JWKSError("No JWKS has been fetched yet")
-            raise JWKSError(f"Could not fetch the JWKS: {error}")
+            # The recorded error already says what failed ("Could not fetch the JWKS: ...",
+            # "The JWKS endpoint answered HTTP 500"): a fresh copy, not a second prefix.
+            raise type(error)(str(error))
         if now >= entry.expires_at + self.policy.stale_if_error:
             raise JWKSError(
                 f"The cached JWKS expired {now - entry.expires_at:.0f} s ago and refreshing it "

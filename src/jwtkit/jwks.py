@@ -170,11 +170,23 @@ class JWKSClient(_JWKSClientBase):
         return self._cache.answer_key_set(self._clock())
 
     def _refresh_if_needed(self, kid: str | None) -> None:
-        plan: FetchPlan = self._cache.plan(self._clock(), kid)
-        if plan.fetch:
-            with self._lock:  # single flight: the others wait, then reuse the result
-                if self._cache.needs_fetch(plan):
-                    self._fetch()
+        cache = self._cache
+        plan: FetchPlan = cache.plan(self._clock(), kid)
+        if not plan.fetch:
+            return
+        # Single flight. While another thread's refresh is in flight, a caller whose key is
+        # in the cached set is answered from it rather than queued behind a slow server;
+        # the others wait, never longer than that refresh may take.
+        if not self._lock.acquire(blocking=False):
+            if cache.can_answer_while_refreshing(self._clock(), kid):
+                return
+            if not self._lock.acquire(timeout=self._timeout):
+                return  # the answer (cached, or the recorded failure) comes from the cache
+        try:
+            if cache.needs_fetch(plan):
+                self._fetch()
+        finally:
+            self._lock.release()
 
     def _fetch(self) -> None:
         cache = self._cache
@@ -261,11 +273,17 @@ class AsyncJWKSClient(_JWKSClientBase):
         return self._cache.answer_key_set(self._clock())
 
     async def _refresh_if_needed(self, kid: str | None) -> None:
-        plan = self._cache.plan(self._clock(), kid)
-        if plan.fetch:
-            async with self._loop_lock.get():  # single flight: the other tasks wait, then reuse it
-                if self._cache.needs_fetch(plan):
-                    await self._fetch()
+        cache = self._cache
+        plan = cache.plan(self._clock(), kid)
+        if not plan.fetch:
+            return
+        lock = self._loop_lock.get()
+        # As in the sync twin: with a refresh in flight, a cached key is served at once.
+        if lock.locked() and cache.can_answer_while_refreshing(self._clock(), kid):
+            return
+        async with lock:  # single flight: the other tasks wait (the fetch has a deadline)
+            if cache.needs_fetch(plan):
+                await self._fetch()
 
     async def _fetch(self) -> None:
         cache = self._cache
