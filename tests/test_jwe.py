@@ -770,3 +770,64 @@ def test_private_inputs_hook_is_not_public_api() -> None:
     for function in (jwe.encrypt, jwe.encrypt_json):
         assert "inputs" not in inspect.signature(function).parameters
     assert EncryptionInputs().cek is None
+
+
+# -- PBES2 cost is budgeted per message -------------------------------------------------------
+
+
+def _count_pbkdf2(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from jwtkit.jwa.pbes2 import PBES2Algorithm
+
+    runs: list[int] = []
+    original = PBES2Algorithm._kek
+
+    def counting(self: Any, password: bytes, salt: bytes, count: int) -> bytes:
+        runs.append(count)
+        return original(self, password, salt, count)
+
+    monkeypatch.setattr(PBES2Algorithm, "_kek", counting)
+    return runs
+
+
+def test_pbes2_iterations_are_budgeted_per_message_not_per_recipient(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 64 recipients, each within the per-recipient cap, once cost 64 PBKDF2 runs.
+    password = jwtkit.OctKey(b"correct horse battery staple")
+    recipients = [
+        (jwtkit.OctKey(b"wrong password %d" % i), "PBES2-HS256+A128KW") for i in range(64)
+    ]
+    document = jwe.encrypt_json(b"x", recipients, "A128GCM", protected={"p2c": 1000})
+    runs = _count_pbkdf2(monkeypatch)
+    with pytest.raises(DecodeError, match="per message"):
+        jwe.decrypt_json(
+            document, password, ["PBES2-HS256+A128KW"], ["A128GCM"], pbes2_max_count=5000
+        )
+    assert sum(runs) <= 5000 and len(runs) == 5
+
+
+def test_pbes2_budget_covers_a_kid_less_token_tried_against_several_passwords(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    right = jwtkit.OctKey(b"the right password")
+    wrong = [jwtkit.OctKey(b"wrong password %d" % i) for i in range(6)]
+    token = jwe.encrypt(b"x", right, "PBES2-HS256+A128KW", "A128GCM", headers={"p2c": 2000})
+    runs = _count_pbkdf2(monkeypatch)
+    with pytest.raises(DecodeError, match="per message"):
+        jwe.decrypt(
+            token,
+            jwtkit.KeySet([*wrong, right]),
+            ["PBES2-HS256+A128KW"],
+            ["A128GCM"],
+            pbes2_max_count=5000,
+        )
+    assert sum(runs) <= 5000
+    # Within the budget, the right password is found.
+    opened = jwe.decrypt(
+        token,
+        jwtkit.KeySet([wrong[0], right]),
+        ["PBES2-HS256+A128KW"],
+        ["A128GCM"],
+        pbes2_max_count=5000,
+    )
+    assert opened.plaintext == b"x"

@@ -233,8 +233,7 @@ def _check_zip_argument(zip: object) -> bool:
 
 
 def _policy(pbes2_max_count: object) -> DecryptionPolicy:
-    if pbes2_max_count == PBES2_MAX_COUNT and type(pbes2_max_count) is int:
-        return _DEFAULT_POLICY
+    """A fresh policy for one message: its PBES2 budget is spent as the message is opened."""
     if isinstance(pbes2_max_count, bool) or not isinstance(pbes2_max_count, int):
         raise InvalidOptionError("pbes2_max_count must be an integer")
     return DecryptionPolicy(pbes2_max_count=pbes2_max_count)
@@ -261,7 +260,6 @@ def _check_disjoint(error: type[JWTKitError], *headers: Mapping[str, Any]) -> No
         seen.update(header)
 
 
-_DEFAULT_POLICY = DecryptionPolicy()
 _NO_INPUTS = EncryptionInputs()
 
 
@@ -358,8 +356,8 @@ def decrypt(
 
     ``algorithms`` lists the ``alg`` values accepted, ``encryptions`` the ``enc`` values.
     ``RSA1_5`` is only ever accepted when named here. ``max_plaintext_size`` caps what
-    decompression may produce; ``pbes2_max_count`` caps the PBES2 iteration count a token
-    may ask for.
+    decompression may produce; ``pbes2_max_count`` caps the PBES2 iterations the message may
+    cost in all (its ``p2c`` once for every key tried), not per recipient.
     """
     allowed_algorithms = _names(algorithms, "algorithms", KEY_MANAGEMENT_ALGORITHMS)
     allowed_encryptions = _names(encryptions, "encryptions", CONTENT_ENCRYPTION_ALGORITHMS)
@@ -667,6 +665,7 @@ def decrypt_json(
     Each recipient whose ``alg`` and ``enc`` are allowed, and for which ``key`` holds a
     fitting key, is tried in turn; the first that opens gives the result, whose ``header``
     is that recipient's joint header and whose ``aad`` is the additional authenticated data.
+    ``pbes2_max_count`` is one budget for the whole document, across all its recipients.
     """
     allowed_algorithms = _names(algorithms, "algorithms", KEY_MANAGEMENT_ALGORITHMS)
     allowed_encryptions = _names(encryptions, "encryptions", CONTENT_ENCRYPTION_ALGORITHMS)

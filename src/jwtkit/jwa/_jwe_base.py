@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DecryptionError
+from ..errors import DecodeError, DecryptionError
 
 __all__ = [
     "PBES2_MAX_COUNT",
@@ -50,11 +50,28 @@ class EncryptionInputs:
     wrap_iv: bytes | None = None
 
 
-@dataclass(frozen=True)
 class DecryptionPolicy:
-    """Limits on what a token's header may ask of the receiver."""
+    """Limits on what one message may ask of the receiver; a new one for every message.
 
-    pbes2_max_count: int = PBES2_MAX_COUNT
+    The PBES2 budget counts iterations across the whole message: a JSON serialization with
+    64 recipients, or a token without ``kid`` tried against several passwords, runs PBKDF2
+    once per try, so a cap per recipient alone lets a 10 KB document buy seconds of CPU.
+    """
+
+    __slots__ = ("pbes2_max_count", "pbes2_remaining")
+
+    def __init__(self, pbes2_max_count: int = PBES2_MAX_COUNT) -> None:
+        self.pbes2_max_count = pbes2_max_count
+        self.pbes2_remaining = pbes2_max_count
+
+    def spend_pbes2(self, count: int) -> None:
+        """Account for ``count`` PBKDF2 iterations before running them; refuse past the budget."""
+        if count > self.pbes2_remaining:
+            raise DecodeError(
+                f"Invalid JWE: its PBES2 iteration counts exceed the limit of "
+                f"{self.pbes2_max_count} per message (p2c times recipients and keys tried)"
+            )
+        self.pbes2_remaining -= count
 
 
 class ContentEncryptionAlgorithm(ABC):

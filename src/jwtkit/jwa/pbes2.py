@@ -105,6 +105,7 @@ class PBES2Algorithm(KeyManagementAlgorithm):
         salt_input = b64url_decode(salt_member, "header 'p2s'")
         if len(salt_input) < _MIN_SALT_SIZE:
             raise DecodeError(f"Invalid header: 'p2s' must be at least {_MIN_SALT_SIZE} bytes")
+        policy.spend_pbes2(count)  # per message, not per recipient or key tried
         return unwrap_key(self._kek(key, salt_input, count), encrypted_key)
 
     def generate_key(self) -> bytes:
