@@ -34,7 +34,9 @@ def run(*args: str, input: str | None = None, now: float | None = NOW) -> Result
 
 def assert_one_line_error(result: Result, exit_code: int, *fragments: str) -> None:
     assert result.exit_code == exit_code, (result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
+    lines = [
+        line for line in result.stderr.splitlines() if not line.startswith("jwtkit: warning: ")
+    ]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("jwtkit: error: ")
     assert "Traceback" not in result.output
@@ -485,3 +487,64 @@ def test_version_option() -> None:
     result = run("--version")
     assert result.exit_code == 0
     assert result.stdout == f"jwtkit {jwtkit.__version__}\n"
+
+
+# -- what the command line must never do (adversarial review) -----------------------------------
+
+SECRET_TEXT = "correct horse battery staple, long enough"
+
+
+def test_now_nan_from_the_environment_is_a_usage_error_not_a_pass() -> None:
+    # NaN compares false with everything: "exp <= now" failed, so expired tokens verified.
+    expired = jwtkit.encode({"sub": "a", "exp": NOW - 3600}, SECRET_TEXT, "HS256")
+    args = ["token", "verify", expired, "--secret-file", "-", "--alg", "HS256"]
+    for value in ("nan", "inf", "-inf"):
+        result = runner.invoke(app, args, input=SECRET_TEXT, env={"JWTKIT_NOW": value})
+        assert_one_line_error(result, 2, "--now")
+
+
+def test_secret_on_the_command_line_warns_and_from_the_environment_does_not() -> None:
+    token = jwtkit.encode({"sub": "a"}, SECRET_TEXT, "HS256")
+    inline = run("token", "verify", token, "--secret", SECRET_TEXT, "--alg", "HS256")
+    assert inline.exit_code == 0
+    assert "jwtkit: warning: --secret on the command line is visible" in inline.stderr
+    assert SECRET_TEXT not in inline.stderr
+    from_env = runner.invoke(
+        app,
+        ["--now", str(NOW), "token", "verify", token, "--alg", "HS256"],
+        env={"JWTKIT_SECRET": SECRET_TEXT},
+    )
+    assert from_env.exit_code == 0 and "warning" not in from_env.stderr
+    signed = run("token", "encode", "{}", "--secret", SECRET_TEXT)
+    assert signed.exit_code == 0 and "warning: --secret" in signed.stderr
+
+
+@pytest.mark.parametrize("option", ["--exp", "--nbf"])
+@pytest.mark.parametrize("value", ["9" * 400, "1e400", "99999999999999999999d", "-" + "9" * 30])
+def test_duration_overflow_is_a_usage_error_not_a_traceback(option: str, value: str) -> None:
+    result = run("token", "encode", "{}", "--secret-file", "-", option, value, input=SECRET_TEXT)
+    assert_one_line_error(result, 2, option)
+
+
+HOSTILE_TEXT = "a\x1b[2Jb\x9b31mc\x7fd\u202eevil\u2066e\u200bf\u2028g"
+RAW_CONTROLS = ("\x1b", "\x9b", "\x7f", "\u202e", "\u2066", "\u200b", "\u2028")
+
+
+def test_hostile_claims_and_kid_never_reach_the_terminal_raw() -> None:
+    key = jwtkit.OctKey(SECRET_TEXT.encode(), kid="k\x1b]0;owned\x07")
+    token = jwtkit.encode({"sub": HOSTILE_TEXT, HOSTILE_TEXT: 1}, key, "HS256")
+    outputs = [
+        run("token", "decode", token),
+        run("token", "decode", token, "--json"),
+        run("token", "verify", token, "--secret-file", "-", "--alg", "HS256", input=SECRET_TEXT),
+        run("token", "verify", token, "--secret-file", "-", "--alg", "HS256", "--json",
+            input=SECRET_TEXT),
+    ]  # fmt: skip
+    for result in outputs:
+        assert result.exit_code == 0, result.stderr
+        for control in RAW_CONTROLS:
+            assert control not in result.stdout and control not in result.stderr, control
+        assert "\\u001b" in result.stdout and "\\u202e" in result.stdout
+    # --json stays JSON, and says exactly what the token holds.
+    assert json.loads(outputs[1].stdout)["claims"]["sub"] == HOSTILE_TEXT
+    assert json.loads(outputs[3].stdout)["header"]["kid"] == "k\x1b]0;owned\x07"

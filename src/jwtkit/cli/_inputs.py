@@ -6,6 +6,7 @@ with a one-line message, never a traceback.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -189,7 +190,7 @@ def parse_duration(text: str, option: str) -> float:
     if value[:1] in "+-":
         value = value[1:]
     if _NUMBER.fullmatch(value):
-        return sign * float(value)
+        return _bounded(sign * float(value), text, option)
     position = 0
     total = 0.0
     for match in _DURATION_PART.finditer(value):
@@ -199,7 +200,18 @@ def parse_duration(text: str, option: str) -> float:
         position = match.end()
     if not value or position != len(value):
         fail(f"{option}: {text!r} is not a duration (use e.g. 90s, 15m, 2h, 1d or 1h30m)")
-    return sign * total
+    return _bounded(sign * total, text, option)
+
+
+#: Longest duration accepted: about 31,700 years. Beyond it a "lifetime" is a typo, and
+#: adding it to the clock would overflow (an infinite float has no integer).
+MAX_DURATION = 10**12
+
+
+def _bounded(seconds: float, text: str, option: str) -> float:
+    if not math.isfinite(seconds) or abs(seconds) > MAX_DURATION:
+        fail(f"{option}: {text[:32]!r} is longer than {MAX_DURATION} seconds")
+    return seconds
 
 
 def parse_header_options(values: Iterable[str]) -> dict[str, Any]:

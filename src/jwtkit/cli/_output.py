@@ -1,8 +1,11 @@
 """What the command line prints: exit codes, one-line errors, JSON and human-readable views.
 
 Machine-readable output (``--json``) is plain JSON on stdout. Human output goes through Rich,
-which renders claims as JSON text, so a hostile claim value cannot smuggle terminal control
-sequences or Rich markup onto the screen. Errors are one line on stderr.
+which renders claims as JSON text, so a hostile claim value cannot smuggle Rich markup onto
+the screen. Every line that reaches a terminal passes :func:`terminal_safe`, which escapes
+what a terminal would act on or reorder: C0 and C1 controls, DEL, bidirectional overrides
+and other format characters (a token is hostile data; so is a ``kid``). Errors are one line
+on stderr.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from __future__ import annotations
 import json
 import math
 import sys
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, NoReturn
 
 from rich.console import Console
-from rich.json import JSON
+from rich.highlighter import JSONHighlighter
 from rich.markup import escape
+from rich.text import Text
 
 __all__ = [
     "EXIT_INVALID",
@@ -30,6 +35,8 @@ __all__ = [
     "print_json",
     "print_token_view",
     "relative_phrase",
+    "terminal_safe",
+    "warn",
 ]
 
 #: The token (or signature) checked out.
@@ -56,9 +63,41 @@ def fail(message: str, exit_code: int = EXIT_USAGE) -> NoReturn:
     raise CommandError(message, exit_code)
 
 
+# Unicode categories a terminal acts on rather than shows: controls (C0, DEL, C1), format
+# characters (bidi overrides, zero-width joiners), line and paragraph separators, surrogates.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # JSON spells an astral character as a surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def terminal_safe(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every character a terminal would act on written as a JSON escape
+    (``\\u001b``), so it shows what the data holds and cannot move the cursor, recolour the
+    screen or reorder a line. Inside JSON text the escapes keep it valid JSON."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(
+        char
+        if (keep_newlines and char == "\n") or unicodedata.category(char) not in _UNSAFE_CATEGORIES
+        else _escaped(char)
+        for char in text
+    )
+
+
 def error_line(message: str) -> str:
     """The one stderr line for an error: newlines folded so the message stays one line."""
-    return "jwtkit: error: " + " ".join(str(message).split())
+    return "jwtkit: error: " + terminal_safe(" ".join(str(message).split()))
+
+
+def warn(message: str) -> None:
+    """A warning line on stderr (``jwtkit: warning: ...``)."""
+    sys.stderr.write("jwtkit: warning: " + terminal_safe(message) + "\n")
 
 
 def console(stderr: bool = False) -> Console:
@@ -69,7 +108,7 @@ def console(stderr: bool = False) -> Console:
 
 def note(message: str) -> None:
     """An informational line on stderr, so stdout stays pipeable."""
-    sys.stderr.write(message + "\n")
+    sys.stderr.write(terminal_safe(message) + "\n")
 
 
 def _finite(value: Any) -> Any:
@@ -84,10 +123,14 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def _json_text(value: Any) -> str:
+    text = json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False)
+    return terminal_safe(text, keep_newlines=True)  # json.dumps escapes newlines in strings
+
+
 def print_json(value: Any) -> None:
     """Write ``value`` as indented JSON on stdout."""
-    text = json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False)
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(_json_text(value) + "\n")
 
 
 def _nearest(value: float) -> int:
@@ -157,14 +200,16 @@ def print_token_view(
 ) -> None:
     """Header and claims, pretty-printed, with the time claims as human dates."""
     out = console()
+    shown = escape(terminal_safe(status))
     if verified:
-        out.print(f"[bold green]VERIFIED[/]: {escape(status)}")
+        out.print(f"[bold green]VERIFIED[/]: {shown}")
     else:
-        out.print(f"[bold red]UNVERIFIED[/]: {escape(status)}")
+        out.print(f"[bold red]UNVERIFIED[/]: {shown}")
+    highlight = JSONHighlighter()
     out.print("[bold]Header[/]")
-    out.print(JSON.from_data(dict(header), indent=2))
+    out.print(highlight(Text(_json_text(dict(header)))))
     out.print("[bold]Claims[/]")
-    out.print(JSON.from_data(dict(claims), indent=2))
+    out.print(highlight(Text(_json_text(dict(claims)))))
     times = describe_times(claims, now)
     if times:
         out.print("[bold]Times[/]")

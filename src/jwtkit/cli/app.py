@@ -6,6 +6,7 @@ valid (or the command did its job), 1 the token is invalid, 2 a usage or input p
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -119,6 +120,9 @@ def root(
 
     Exit codes: 0 valid, 1 invalid token, 2 usage or input error.
     """
+    if now is not None and not math.isfinite(now):
+        # NaN would make every time check pass: an expired token would verify.
+        raise typer.BadParameter("must be a finite number of seconds", param_hint="--now")
     context.obj = Settings(now=now)
 
 

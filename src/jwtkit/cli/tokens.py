@@ -36,6 +36,7 @@ from ._output import (
     fail,
     print_json,
     print_token_view,
+    warn,
 )
 
 __all__ = ["token_app"]
@@ -63,7 +64,11 @@ JwksOption = Annotated[
 SecretOption = Annotated[
     str | None,
     typer.Option(
-        "--secret", envvar="JWTKIT_SECRET", metavar="TEXT", help="HMAC secret (HS256/384/512)."
+        "--secret",
+        envvar="JWTKIT_SECRET",
+        metavar="TEXT",
+        help="HMAC secret (HS256/384/512); prefer JWTKIT_SECRET or --secret-file, as argv "
+        "shows in ps and shell history.",
     ),
 ]
 SecretFileOption = Annotated[
@@ -103,6 +108,17 @@ RequireOption = Annotated[
     typer.Option("--require", metavar="CLAIM", help="Claim that must be present (repeatable)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+
+def _warn_if_secret_on_the_command_line(context: typer.Context, secret: str | None) -> None:
+    """``--secret TEXT`` puts the secret in the process list and the shell history; from
+    ``JWTKIT_SECRET`` (the same option, read from the environment) it does not."""
+    source = context.get_parameter_source("secret")  # click's ParameterSource, by name
+    if secret is not None and getattr(source, "name", "") == "COMMANDLINE":
+        warn(
+            "--secret on the command line is visible in the process list and the shell "
+            "history; use --secret-file FILE, --secret-file - (stdin) or JWTKIT_SECRET"
+        )
 
 
 class _VerifyOptions:
@@ -230,6 +246,7 @@ def decode_command(
     Without a key nothing is verified and the output says UNVERIFIED; with --key (or
     --jwks, --secret) and --alg the token is verified first.
     """
+    _warn_if_secret_on_the_command_line(context, secret)
     options = _VerifyOptions(
         key=key, jwks=jwks, secret=secret, secret_file=secret_file, alg=alg, iss=iss,
         aud=aud, sub=sub, typ=typ, leeway=leeway, require=require,
@@ -288,6 +305,7 @@ def verify_command(
     ] = False,
 ) -> None:
     """Verify a token's signature and claims. Exit 0 valid, 1 invalid, 2 usage error."""
+    _warn_if_secret_on_the_command_line(context, secret)
     options = _VerifyOptions(
         key=key, jwks=jwks, secret=secret, secret_file=secret_file, alg=alg, iss=iss,
         aud=aud, sub=sub, typ=typ, leeway=leeway, require=require,
@@ -358,6 +376,7 @@ def encode_command(
     as_json: JsonOption = False,
 ) -> None:
     """Sign claims into a JWT and print it."""
+    _warn_if_secret_on_the_command_line(context, secret)
     stdin = StdinGuard()
     payload = read_json_object(claims, "claims", stdin)
     headers = parse_header_options(header or [])
