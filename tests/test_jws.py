@@ -504,3 +504,20 @@ def test_jws_doc_examples_run_and_print_what_they_say(
     run_doc_blocks: Callable[..., object],
 ) -> None:
     run_doc_blocks("docs/jws.md", minimum=4)
+
+
+def test_lone_surrogate_in_a_token_is_a_decode_error_not_a_unicode_error() -> None:
+    # A str token can hold a lone surrogate (json.loads('"\\ud800"') makes one); encoding
+    # the signing input raised UnicodeEncodeError from jws.verify and jws.verify_json.
+    key = OctKey(b"k" * 32)
+    header = jws.sign(b"x", key, "HS256", b64=False, detached=True).split(".")[0]
+    for token in (f"{header}.\ud800.c2ln", f"\ud800.{header}.c2ln", "a.b.\ud800"):
+        with pytest.raises(DecodeError):
+            jws.verify(token, key, ["HS256"])
+    unencoded = jws.sign_json(b"x", [(key, "HS256", None, None)], b64=False)
+    for member in ("payload", "signature"):
+        document = {**unencoded, member: "\ud800"} if member == "payload" else unencoded
+        if member == "signature":
+            document["signatures"][0]["signature"] = "\ud800"
+        with pytest.raises(DecodeError):
+            jws.verify_json(document, key, ["HS256"])

@@ -424,3 +424,164 @@ def test_rejects_non_ascii_character_in_str_token_with_decode_error(alg: str) ->
     ):
         with pytest.raises(jwtkit.DecodeError):
             check()
+
+
+# -- the whole public surface: any argument, not only any token ----------------------------------
+#
+# A caller's wrong argument (bytes for a list, None for a tuple, NaN for a clock, a set as a
+# header value) must end as a jwtkit error naming it, never as a TypeError from deep inside.
+
+import math  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+
+_ODD_OBJECT = object()
+any_argument = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.sampled_from([10**400, -(10**400)])
+    | st.floats()  # NaN and the infinities included
+    | any_text
+    | st.binary(max_size=64)
+    | st.sampled_from([_ODD_OBJECT, datetime(2030, 1, 1, tzinfo=timezone.utc), b"HS256", {1, 2}])
+    | st.sampled_from([*ALGORITHMS, "none", "dir", "A128KW", "A128GCM", "RSA-OAEP"]),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            any_text | st.sampled_from(["alg", "kid", "crit", "b64", "p2c"]), children, max_size=3
+        )
+        | st.tuples(children, children)
+    ),
+    max_leaves=8,
+)
+SIGNED = jwtkit.encode({"sub": "u", "exp": NOW + 60}, HMAC_KEY, "HS256")
+A128KW_KEY = jwtkit.Key.generate("A128KW")
+ENCRYPTED = jwtkit.jwe.encrypt(b"x", A128KW_KEY, "A128KW", "A128GCM")
+ES256_KEY = signing_key("ES256")
+
+
+def _calls(arg: Any) -> list[tuple[str, Any]]:
+    """Every public entry point, once per argument position, with ``arg`` in that place."""
+    jws, jwe = jwtkit.jws, jwtkit.jwe
+    h, w, signed, encrypted = HMAC_KEY, A128KW_KEY, SIGNED, ENCRYPTED
+    hs, kw, gcm = ["HS256"], ["A128KW"], ["A128GCM"]
+    return [
+        ("encode claims", lambda: jwtkit.encode(arg, h, "HS256")),
+        ("encode key", lambda: jwtkit.encode({}, arg, "HS256")),
+        ("encode algorithm", lambda: jwtkit.encode({}, h, arg)),
+        ("encode headers", lambda: jwtkit.encode({}, h, "HS256", headers=arg)),
+        ("encode json_encoder", lambda: jwtkit.encode({}, h, "HS256", json_encoder=arg)),
+        ("decode token", lambda: jwtkit.decode(arg, h, hs)),
+        ("decode key", lambda: jwtkit.decode(signed, arg, hs)),
+        ("decode algorithms", lambda: jwtkit.decode(signed, h, arg)),
+        ("decode audience", lambda: jwtkit.decode(signed, h, hs, audience=arg)),
+        ("decode issuer", lambda: jwtkit.decode(signed, h, hs, issuer=arg)),
+        ("decode subject", lambda: jwtkit.decode(signed, h, hs, subject=arg)),
+        ("decode leeway", lambda: jwtkit.decode(signed, h, hs, leeway=arg)),
+        ("decode typ", lambda: jwtkit.decode(signed, h, hs, typ=arg)),
+        ("decode required", lambda: jwtkit.decode(signed, h, hs, required=arg)),
+        ("decode options", lambda: jwtkit.decode(signed, h, hs, options=arg)),
+        ("decode now", lambda: jwtkit.decode(signed, h, hs, now=arg)),
+        ("decode_complete", lambda: jwtkit.decode_complete(signed, h, arg)),
+        ("unverified header", lambda: jwtkit.get_unverified_header(arg)),
+        ("Verifier keys", lambda: jwtkit.Verifier(arg, hs).verify(signed)),
+        ("Verifier algorithms", lambda: jwtkit.Verifier(h, arg)),
+        ("Verifier leeway", lambda: jwtkit.Verifier(h, hs, leeway=arg)),
+        ("Verifier options", lambda: jwtkit.Verifier(h, hs, options=arg)),
+        ("Verifier clock", lambda: jwtkit.Verifier(h, hs, clock=lambda: arg).verify(signed)),
+        ("Verifier cache_size", lambda: jwtkit.Verifier(h, hs, cache_size=arg)),
+        ("Verifier.verify now", lambda: jwtkit.Verifier(h, hs).verify(signed, now=arg)),
+        ("jws.sign payload", lambda: jws.sign(arg, h, "HS256")),
+        ("jws.sign key", lambda: jws.sign(b"x", arg, "HS256")),
+        ("jws.sign alg", lambda: jws.sign(b"x", h, arg)),
+        ("jws.sign headers", lambda: jws.sign(b"x", h, "HS256", headers=arg)),
+        ("jws.verify detached", lambda: jws.verify(signed, h, hs, detached_payload=arg)),
+        ("jws.sign_json signers", lambda: jws.sign_json(b"x", arg)),
+        ("jws.sign_json protected", lambda: jws.sign_json(b"x", [(h, "HS256", arg, None)])),
+        ("jws.sign_json unprotected", lambda: jws.sign_json(b"x", [(h, "HS256", None, arg)])),
+        ("jws.verify_json", lambda: jws.verify_json(arg, h, hs)),
+        ("jws.sign_unsecured", lambda: jws.sign_unsecured(arg)),
+        ("jws.sign_unsecured headers", lambda: jws.sign_unsecured(b"x", headers=arg)),
+        ("jws.verify_unsecured", lambda: jws.verify_unsecured(arg)),
+        ("jwe.encrypt plaintext", lambda: jwe.encrypt(arg, w, "A128KW", "A128GCM")),
+        ("jwe.encrypt key", lambda: jwe.encrypt(b"x", arg, "A128KW", "A128GCM")),
+        ("jwe.encrypt alg", lambda: jwe.encrypt(b"x", w, arg, "A128GCM")),
+        ("jwe.encrypt enc", lambda: jwe.encrypt(b"x", w, "A128KW", arg)),
+        ("jwe.encrypt headers", lambda: jwe.encrypt(b"x", w, "A128KW", "A128GCM", headers=arg)),
+        ("jwe.encrypt zip", lambda: jwe.encrypt(b"x", w, "A128KW", "A128GCM", zip=arg)),
+        ("jwe.decrypt token", lambda: jwe.decrypt(arg, w, kw, gcm)),
+        ("jwe.decrypt key", lambda: jwe.decrypt(encrypted, arg, kw, gcm)),
+        ("jwe.decrypt algorithms", lambda: jwe.decrypt(encrypted, w, arg, gcm)),
+        ("jwe.decrypt size", lambda: jwe.decrypt(encrypted, w, kw, gcm, max_plaintext_size=arg)),
+        ("jwe.decrypt p2c", lambda: jwe.decrypt(encrypted, w, kw, gcm, pbes2_max_count=arg)),
+        ("jwe.encrypt_json recipients", lambda: jwe.encrypt_json(b"x", arg, "A128GCM")),
+        (
+            "jwe.encrypt_json protected",
+            lambda: jwe.encrypt_json(b"x", [(w, "A128KW")], "A128GCM", protected=arg),
+        ),
+        (
+            "jwe.encrypt_json unprotected",
+            lambda: jwe.encrypt_json(b"x", [(w, "A128KW")], "A128GCM", unprotected=arg),
+        ),
+        (
+            "jwe.encrypt_json aad",
+            lambda: jwe.encrypt_json(b"x", [(w, "A128KW")], "A128GCM", aad=arg),
+        ),
+        ("jwe.decrypt_json", lambda: jwe.decrypt_json(arg, w, kw, gcm)),
+        ("Key.import_key", lambda: jwtkit.Key.import_key(arg)),
+        (
+            "Key.import_key password",
+            lambda: jwtkit.Key.import_key(ES256_KEY.to_pem(private=True), password=arg),
+        ),
+        ("Key.import_key kid", lambda: jwtkit.Key.import_key(ES256_KEY, kid=arg)),
+        ("Key.import_key alg", lambda: jwtkit.Key.import_key(ES256_KEY, alg=arg)),
+        ("OctKey.import_key", lambda: jwtkit.OctKey.import_key(arg)),
+        ("Key.from_dict", lambda: jwtkit.Key.from_dict(arg)),
+        ("Key.generate alg", lambda: jwtkit.Key.generate(arg)),
+        ("Key.generate kid", lambda: jwtkit.Key.generate("HS256", kid=arg)),
+        ("thumbprint", lambda: ES256_KEY.thumbprint(arg)),
+        ("thumbprint_uri", lambda: ES256_KEY.thumbprint_uri(arg)),
+        ("to_pem password", lambda: ES256_KEY.to_pem(private=True, password=arg)),
+        ("KeySet", lambda: jwtkit.KeySet(arg)),
+        ("KeySet.from_dict", lambda: jwtkit.KeySet.from_dict(arg)),
+        ("KeySet.get", lambda: jwtkit.KeySet([ES256_KEY]).get(arg)),
+        ("KeySet.candidates", lambda: jwtkit.KeySet([ES256_KEY]).candidates(arg)),
+        (
+            "decode_encrypted",
+            lambda: jwtkit.decode_encrypted(
+                arg, w, h, algorithms=hs, key_algorithms=kw, encryptions=gcm
+            ),
+        ),
+    ]
+
+
+ODD_ARGUMENTS = [
+    None, True, 0, -1, 2**70, 10**400, math.nan, math.inf, "", "x", "\ud800", "\x00",
+    b"", b"HS256", bytearray(b"k" * 32), [], [None], [[]], {}, {"alg": 1}, {"crit": [1]},
+    {"crit": "b64", "b64": False}, (1, 2), {1, 2}, _ODD_OBJECT, ["HS256"], ("HS256",),
+    {"keys": []}, {"keys": [{"kty": "oct"}]}, {"kty": "oct"}, "HS256", "dir", "none",
+    datetime(2030, 1, 1, tzinfo=timezone.utc), [b"HS256"], {"verify_exp": 0},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("arg", ODD_ARGUMENTS, ids=repr)
+def test_every_public_entry_point_refuses_odd_arguments_with_jwtkit_errors(arg: Any) -> None:
+    _check_every_call(arg)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arg=any_argument)
+def test_every_public_entry_point_raises_only_jwtkit_errors_for_any_argument(arg: Any) -> None:
+    _check_every_call(arg)
+
+
+def _check_every_call(arg: Any) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # skipped JWKS members warn, as they should
+        for name, call in _calls(arg):
+            try:
+                call()
+            except jwtkit.JWTKitError:
+                pass
+            except Exception as error:  # the property under test: nothing else escapes
+                raise AssertionError(f"{name} raised {type(error).__name__}: {error}") from error
