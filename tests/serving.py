@@ -20,7 +20,16 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["ServerProcess", "free_port", "jwtkit_command", "run_process", "serve_jwtkit"]
+__all__ = [
+    "ServerProcess",
+    "free_port",
+    "jwtkit_command",
+    "run_process",
+    "run_processes",
+    "serve_jwtkit",
+    "serve_jwtkit_replicas",
+    "stop",
+]
 
 STARTUP_SECONDS = 60.0
 
@@ -51,6 +60,61 @@ class ServerProcess:
 
 
 @contextmanager
+def run_processes(
+    commands: Sequence[tuple[Sequence[str], str]],
+    *,
+    ready_path: str = "/healthz",
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[list[ServerProcess]]:
+    """Start every ``(command, url)`` at once, wait until each ``url + ready_path`` answers 2xx,
+    stop them all afterwards. Starting them together is the point when they race (migrations)."""
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    started: list[ServerProcess] = []
+    try:
+        for index, (command, url) in enumerate(commands):
+            log = cwd / f"process-{int(time.time() * 1000)}-{index}.log"
+            with log.open("wb") as sink:
+                process = subprocess.Popen(
+                    list(command), cwd=cwd, env=environment, stdout=sink, stderr=subprocess.STDOUT
+                )
+            started.append(ServerProcess(process, url, log))
+        # Processes starting together share the machine's cores: more of them, more time.
+        deadline = time.monotonic() + STARTUP_SECONDS * len(started)
+        for running in started:
+            wait_until_ready(running, ready_path, deadline)
+        yield started
+    finally:
+        for running in started:
+            stop(running.process)
+
+
+def wait_until_ready(running: ServerProcess, ready_path: str, deadline: float) -> None:
+    while True:
+        if running.process.poll() is not None:
+            raise RuntimeError(f"{running.url} exited early:\n{running.output()}")
+        try:
+            if httpx.get(running.url + ready_path, timeout=1.0).is_success:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{running.url} did not start in time:\n{running.output()}")
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not exited in time."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@contextmanager
 def run_process(
     command: Sequence[str],
     *,
@@ -60,35 +124,12 @@ def run_process(
     env: Mapping[str, str] | None = None,
 ) -> Iterator[ServerProcess]:
     """Start ``command``, wait until ``url + ready_path`` answers 2xx, stop it afterwards."""
-    log = cwd / f"process-{int(time.time() * 1000)}.log"
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            list(command), cwd=cwd, env=environment, stdout=sink, stderr=subprocess.STDOUT
-        )
-    running = ServerProcess(process, url, log)
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{command[0]} exited early:\n{running.output()}")
-            try:
-                if httpx.get(url + ready_path, timeout=1.0).is_success:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not start in time:\n{running.output()}")
-            time.sleep(0.1)
+    with run_processes([(command, url)], ready_path=ready_path, cwd=cwd, env=env) as (running,):
         yield running
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+
+
+def serve_command(port: int, args: Sequence[str] = ()) -> list[str]:
+    return [*jwtkit_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *args]
 
 
 @contextmanager
@@ -97,6 +138,23 @@ def serve_jwtkit(
 ) -> Iterator[ServerProcess]:
     """``jwtkit serve`` on a free loopback port, in ``cwd`` (its SQLite file lands there)."""
     port = free_port()
-    command = [*jwtkit_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *args]
-    with run_process(command, url=f"http://127.0.0.1:{port}", cwd=cwd, env=env) as running:
+    with run_process(
+        serve_command(port, args), url=f"http://127.0.0.1:{port}", cwd=cwd, env=env
+    ) as running:
+        yield running
+
+
+@contextmanager
+def serve_jwtkit_replicas(
+    cwd: Path,
+    count: int,
+    *,
+    env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
+    ready_path: str = "/healthz",
+) -> Iterator[list[ServerProcess]]:
+    """``count`` replicas of ``jwtkit serve``, each on its own free port, started together."""
+    ports = [free_port() for _ in range(count)]
+    commands = [(serve_command(port, args), f"http://127.0.0.1:{port}") for port in ports]
+    with run_processes(commands, ready_path=ready_path, cwd=cwd, env=env) as running:
         yield running

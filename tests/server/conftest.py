@@ -13,7 +13,7 @@ import os
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,9 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def temporary_postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards (skips without one to use)."""
     if not POSTGRES_URL:
         pytest.skip("JWTKIT_TEST_POSTGRES_URL is not set")
     import asyncio
@@ -85,9 +85,9 @@ def postgres_database() -> Iterator[str]:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A Redis key prefix of this test's own (its keys are deleted afterwards)."""
+@contextmanager
+def temporary_redis_prefix() -> Iterator[str]:
+    """A Redis key prefix of one's own; its keys are deleted afterwards (skips without Redis)."""
     if not REDIS_URL:
         pytest.skip("JWTKIT_TEST_REDIS_URL is not set")
     import redis
@@ -103,6 +103,20 @@ def redis_prefix() -> Iterator[str]:
                 client.delete(*keys)
         finally:
             client.close()
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    with temporary_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A Redis key prefix of this test's own (its keys are deleted afterwards)."""
+    with temporary_redis_prefix() as prefix:
+        yield prefix
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -133,6 +147,12 @@ class Server:
     clock: FakeClock
     settings: Settings
     passwords: dict[str, str] = field(default_factory=dict)
+    app: Any = None
+
+    def client_from(self, address: str) -> httpx.AsyncClient:
+        """Another client of the same app, connecting from ``address`` (close it after)."""
+        transport = httpx.ASGITransport(app=self.app, client=(address, 40001))
+        return httpx.AsyncClient(transport=transport, base_url="http://issuer.test")
 
     async def register(self, username: str, password: str | None = None) -> dict[str, Any]:
         password = password or secrets.token_urlsafe(12)
@@ -185,7 +205,7 @@ async def running_server(settings: Settings, clock: FakeClock) -> AsyncIterator[
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://issuer.test") as client:
-            yield Server(client, app.state.runtime, clock, settings)
+            yield Server(client, app.state.runtime, clock, settings, app=app)
 
 
 @pytest.fixture

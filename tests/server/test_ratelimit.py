@@ -179,3 +179,96 @@ async def test_limits_fail_open_while_redis_is_down_and_apply_again_after(
     assert await first.runtime.redis.check()
     # The counts kept in Redis through the outage apply again.
     assert (await _login(first, "alice", "correct horse battery")).status_code == 429
+
+
+# -- credential stuffing (the defaults, in memory: one process) -----------------------------
+
+
+def _default_limits(**overrides: Any) -> dict[str, Any]:
+    from jwtkit.server.settings import Settings
+
+    names = [name for name in Settings.model_fields if name.startswith("rate_limit_")]
+    return {name: Settings.model_fields[name].default for name in names} | overrides
+
+
+@pytest.fixture
+def frozen_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limiter's windows stand still (``limits`` reads ``time.time``): a run that happens to
+    cross a window boundary would otherwise get a few more attempts, as sliding-window
+    counters allow, and the counts below would depend on when the test ran."""
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+
+
+@pytest.fixture
+async def guarded(tmp_path: Path, clock: FakeClock, frozen_time: None) -> AsyncIterator[Server]:
+    """One server with the default limits and a trusted proxy at 10.0.0.1."""
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'jwtkit.db'}",
+        trusted_proxies=["10.0.0.1"],
+        **_default_limits(),
+    )
+    async with running_server(settings, clock) as server:
+        for index in range(100):
+            await server.runtime.users.create(
+                username=f"user{index}", email=None, password=f"password of user {index}"
+            )
+        yield server
+
+
+async def _stuff(client: Any, headers: Any = None) -> dict[int, int]:
+    """1,000 failed logins spread over the 100 accounts; how many got which status."""
+    statuses: dict[int, int] = {}
+    for attempt in range(1000):
+        response = await client.post(
+            "/auth/login",
+            json={"username": f"user{attempt % 100}", "password": f"guess number {attempt}"},
+            headers=headers(attempt) if headers else None,
+        )
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+    return statuses
+
+
+async def _real_user_logs_in(server: Server, address: str) -> None:
+    async with server.client_from(address) as client:
+        response = await client.post(
+            "/auth/login", json={"username": "user7", "password": "password of user 7"}
+        )
+    assert response.status_code == 200, response.text
+
+
+async def test_credential_stuffing_from_one_address_is_blocked(guarded: Server) -> None:
+    statuses = await _stuff(guarded.client)
+    # 20 attempts a minute per address (the default) reach a password check; the rest do not.
+    assert statuses == {400: 20, 429: 980}
+    await _real_user_logs_in(guarded, "198.51.100.23")
+
+
+async def test_credential_stuffing_with_forged_forwarded_for_is_blocked(guarded: Server) -> None:
+    """The peer (127.0.0.1) is not a trusted proxy: X-Forwarded-For is ignored, so 100 forged
+    addresses are one address to the limiter."""
+    statuses = await _stuff(
+        guarded.client, lambda attempt: {"X-Forwarded-For": f"203.0.113.{attempt % 100}"}
+    )
+    assert statuses == {400: 20, 429: 980}
+    await _real_user_logs_in(guarded, "198.51.100.23")
+
+
+async def test_forged_forwarded_for_behind_a_trusted_proxy_counts_the_real_address(
+    guarded: Server,
+) -> None:
+    """Behind the trusted proxy the client writes the left of X-Forwarded-For and the proxy
+    appends the address it saw: the limiter reads from the right, so forgeries change nothing."""
+    async with guarded.client_from("10.0.0.1") as through_proxy:
+        statuses = await _stuff(
+            through_proxy,
+            lambda attempt: {"X-Forwarded-For": f"203.0.113.{attempt % 100}, 192.0.2.66"},
+        )
+        assert statuses == {400: 20, 429: 980}
+        # Another real client behind the same proxy is not blocked.
+        response = await through_proxy.post(
+            "/auth/login",
+            json={"username": "user7", "password": "password of user 7"},
+            headers={"X-Forwarded-For": "198.51.100.23"},
+        )
+        assert response.status_code == 200, response.text

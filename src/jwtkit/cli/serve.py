@@ -7,8 +7,9 @@ uvicorn starts: a bad setting is one line and exit code 2.
 
 from __future__ import annotations
 
+import copy
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -52,12 +53,38 @@ def serve(
     uvicorn.run(
         "jwtkit.server.app:create_app",
         factory=True,
+        # uvicorn has no deadline for reading a request; this protocol adds one (slowloris).
+        http="jwtkit.server.http_protocol:BoundedReadH11Protocol",
+        # A worker on a busy machine may take longer than uvicorn's 5 s to answer its first
+        # health check; it is restarted (forever) if it does not.
+        timeout_worker_healthcheck=30,
         host=settings.host,
         port=settings.port,
         workers=workers,
         log_level=settings.log_level,
+        # Applied in every worker process too (basicConfig above is only this process's).
+        log_config=_log_config(settings.log_level),
         proxy_headers=False,  # jwtkit reads X-Forwarded-For itself, from trusted proxies only
         server_header=False,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=20,
     )
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging configuration plus jwtkit's own lines (plain messages)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["jwtkit"] = {"format": "%(message)s"}
+    config["handlers"]["jwtkit"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "jwtkit",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["jwtkit"] = {
+        "handlers": ["jwtkit"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config

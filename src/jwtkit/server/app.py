@@ -25,6 +25,7 @@ from .db import DATABASE_UNAVAILABLE
 from .errors import BearerError, InvalidClientError, RateLimitedError, ServerError
 from .middleware import BodyLimitMiddleware, DefaultHeadersMiddleware
 from .routes import admin, auth, health, oauth, wellknown
+from .routes.openapi import replace_validation_errors
 from .runtime import Runtime, open_runtime
 from .settings import Settings
 
@@ -65,6 +66,7 @@ def create_app(
     )
     for router in (oauth.router, auth.router, wellknown.router, health.router, admin.router):
         app.include_router(router)
+    replace_validation_errors(app)
     _install_error_handlers(app)
     app.add_middleware(DefaultHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)

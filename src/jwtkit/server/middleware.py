@@ -55,7 +55,14 @@ class BodyLimitMiddleware:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await _send_json(send, 400, {"error": "invalid_request"})
+                    await _send_json(
+                        send,
+                        400,
+                        {
+                            "error": "invalid_request",
+                            "error_description": "The Content-Length header is not a number",
+                        },
+                    )
                     return
                 if declared > self.max_body_bytes:
                     await _send_json(send, 413, too_large)

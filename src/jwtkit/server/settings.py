@@ -129,6 +129,14 @@ class Settings(BaseSettings):
         description="Comma-separated proxy addresses or networks whose X-Forwarded-For is "
         "believed; empty: the peer address is the client.",
     )
+    request_read_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds a client has to send a whole request, headers and body, counted "
+        "from connecting or from the end of its previous response; then the connection is "
+        "closed, so slow clients (slowloris) cannot hold connections open.",
+    )
     max_body_bytes: int = Field(
         65536, ge=1024, le=10 * 1024 * 1024, description="Largest request body accepted."
     )

@@ -15,10 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..db.migrate import current_revision, head_revision
 from ..services.views import client_view, key_view, user_view
 from .deps import AdminClaims, CurrentRuntime, admin_claims
+from .openapi import error_responses
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(admin_claims)])
+router = APIRouter(
+    prefix="/admin",
+    tags=["admin"],
+    dependencies=[Depends(admin_claims)],
+    responses=error_responses(400, 401, 403, 404, 409, 413, 503),
+)
 
 
 class NewUser(BaseModel):
@@ -51,6 +57,61 @@ class NewClient(BaseModel):
     public: bool = False
 
 
+class UserView(BaseModel):
+    id: str
+    username: str
+    email: str | None
+    scopes: list[str]
+    admin: bool
+    disabled: bool
+    created_at: float
+
+
+class ClientView(BaseModel):
+    client_id: str
+    name: str
+    public: bool
+    first_party: bool
+    grant_types: list[str]
+    scopes: list[str] | None
+    audiences: list[str]
+    redirect_uris: list[str]
+    created_at: float
+
+
+class CreatedClient(ClientView):
+    client_secret: str | None = Field(None, description="Shown this once (confidential only)")
+
+
+class ClientSecret(BaseModel):
+    client_id: str
+    client_secret: str
+
+
+class KeyView(BaseModel):
+    kid: str
+    alg: str | None
+    state: str
+    created_at: float
+    activated_at: float | None
+    retired_at: float | None
+    remove_after: float | None
+
+
+class AuditEntry(BaseModel):
+    at: float
+    event: str
+    user_id: str | None
+    client_id: str | None
+    ip: str | None
+    detail: str | None
+
+
+class DatabaseRevision(BaseModel):
+    current: str | None
+    head: str
+
+
 def _actor(claims: dict[str, Any]) -> str:
     return str(claims["sub"])
 
@@ -58,7 +119,7 @@ def _actor(claims: dict[str, Any]) -> str:
 # -- users ------------------------------------------------------------------------------------
 
 
-@router.get("/users")
+@router.get("/users", response_model=list[UserView])
 async def list_users(
     runtime: CurrentRuntime,
     offset: int = Query(0, ge=0, le=1_000_000),
@@ -67,7 +128,7 @@ async def list_users(
     return [user_view(user) for user in await runtime.users.list(offset=offset, limit=limit)]
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserView)
 async def create_user(body: NewUser, runtime: CurrentRuntime, claims: AdminClaims) -> Any:
     user = await runtime.users.create(
         username=body.username,
@@ -80,17 +141,17 @@ async def create_user(body: NewUser, runtime: CurrentRuntime, claims: AdminClaim
     return user_view(user)
 
 
-@router.get("/users/{identifier}")
+@router.get("/users/{identifier}", response_model=UserView)
 async def get_user(identifier: str, runtime: CurrentRuntime) -> Any:
     return user_view(await runtime.users.require(identifier))
 
 
-@router.post("/users/{identifier}/disable")
+@router.post("/users/{identifier}/disable", response_model=UserView)
 async def disable_user(identifier: str, runtime: CurrentRuntime, claims: AdminClaims) -> Any:
     return user_view(await runtime.users.set_disabled(identifier, True, actor=_actor(claims)))
 
 
-@router.post("/users/{identifier}/enable")
+@router.post("/users/{identifier}/enable", response_model=UserView)
 async def enable_user(identifier: str, runtime: CurrentRuntime, claims: AdminClaims) -> Any:
     return user_view(await runtime.users.set_disabled(identifier, False, actor=_actor(claims)))
 
@@ -103,7 +164,7 @@ async def set_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.put("/users/{identifier}/scopes")
+@router.put("/users/{identifier}/scopes", response_model=UserView)
 async def set_scopes(
     identifier: str, body: UserScopes, runtime: CurrentRuntime, claims: AdminClaims
 ) -> Any:
@@ -122,12 +183,12 @@ async def delete_user(identifier: str, runtime: CurrentRuntime, claims: AdminCla
 # -- clients ----------------------------------------------------------------------------------
 
 
-@router.get("/clients")
+@router.get("/clients", response_model=list[ClientView])
 async def list_clients(runtime: CurrentRuntime) -> Any:
     return [client_view(client) for client in await runtime.clients.list()]
 
 
-@router.post("/clients", status_code=status.HTTP_201_CREATED)
+@router.post("/clients", status_code=status.HTTP_201_CREATED, response_model=CreatedClient)
 async def create_client(body: NewClient, runtime: CurrentRuntime, claims: AdminClaims) -> Any:
     client, secret = await runtime.clients.create(
         body.name,
@@ -144,7 +205,7 @@ async def create_client(body: NewClient, runtime: CurrentRuntime, claims: AdminC
     return view
 
 
-@router.post("/clients/{client_id}/rotate-secret")
+@router.post("/clients/{client_id}/rotate-secret", response_model=ClientSecret)
 async def rotate_client_secret(client_id: str, runtime: CurrentRuntime, claims: AdminClaims) -> Any:
     secret = await runtime.clients.rotate_secret(client_id, actor=_actor(claims))
     return {"client_id": client_id, "client_secret": secret}
@@ -159,18 +220,18 @@ async def delete_client(client_id: str, runtime: CurrentRuntime, claims: AdminCl
 # -- keys, audit, database --------------------------------------------------------------------
 
 
-@router.get("/keys")
+@router.get("/keys", response_model=list[KeyView])
 async def list_keys(runtime: CurrentRuntime) -> Any:
     return [key_view(record) for record in await runtime.keys.records()]
 
 
-@router.post("/keys/rotate")
+@router.post("/keys/rotate", response_model=list[KeyView])
 async def rotate_keys(runtime: CurrentRuntime, claims: AdminClaims) -> Any:
     await runtime.keys.rotate(actor=_actor(claims))
     return [key_view(record) for record in await runtime.keys.records()]
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=list[AuditEntry])
 async def audit_events(
     runtime: CurrentRuntime,
     event: str | None = Query(None, max_length=64),
@@ -189,6 +250,6 @@ async def audit_events(
     ]
 
 
-@router.get("/db")
+@router.get("/db", response_model=DatabaseRevision)
 async def database_revision(runtime: CurrentRuntime) -> Any:
     return {"current": await current_revision(runtime.database), "head": head_revision()}

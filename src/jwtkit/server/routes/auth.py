@@ -23,10 +23,16 @@ from .deps import (
     admin_claims,
     bearer_claims,
 )
+from .oauth import TOKEN_RESPONSE
+from .openapi import error_responses
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/auth", tags=["account"])
+router = APIRouter(
+    prefix="/auth",
+    tags=["account"],
+    responses=error_responses(400, 401, 403, 409, 413, 429, 503),
+)
 
 _NAME = Field(default=None, min_length=1, max_length=254)
 _PASSWORD = Field(min_length=1, max_length=4096, json_schema_extra={"format": "password"})
@@ -91,7 +97,9 @@ async def register(
     return RegisteredUser(id=user.id, username=user.username, email=user.email)
 
 
-@router.post("/login", summary="Log in with a password (first-party, JSON)")
+@router.post(
+    "/login", summary="Log in with a password (first-party, JSON)", responses=TOKEN_RESPONSE
+)
 async def login(body: Login, runtime: CurrentRuntime, ip: ClientIP) -> Any:
     identifier = body.username if body.username is not None else body.email
     if identifier is None:

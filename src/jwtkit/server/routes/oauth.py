@@ -6,14 +6,18 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from ..errors import InvalidClientError, InvalidRequestError
 from ..services.grants import TokenRequest
 from .deps import ClientIP, CurrentRuntime, OAuthForm, client_credentials
+from .openapi import error_responses
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/auth", tags=["oauth"])
+router = APIRouter(
+    prefix="/auth", tags=["oauth"], responses=error_responses(400, 401, 413, 429, 503)
+)
 
 
 def _form_body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -57,25 +61,35 @@ TOKEN_ONLY_FORM = _form_body(
     ["token"],
 )
 
-TOKEN_RESPONSE = {
-    200: {
-        "description": "Tokens (RFC 6749 §5.1)",
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "access_token": {"type": "string"},
-                        "token_type": {"type": "string"},
-                        "expires_in": {"type": "integer"},
-                        "refresh_token": {"type": "string"},
-                        "scope": {"type": "string"},
-                    },
-                    "required": ["access_token", "token_type", "expires_in", "scope"],
-                }
-            }
-        },
-    }
+
+class TokenResponse(BaseModel):
+    """RFC 6749 §5.1."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    scope: str
+    refresh_token: str | None = None
+    id_token: str | None = None
+
+
+class Introspection(BaseModel):
+    """RFC 7662 §2.2: ``active``, and what is known of a live token."""
+
+    active: bool
+    token_type: str | None = None
+    scope: str | None = None
+    client_id: str | None = None
+    sub: str | None = None
+    aud: str | list[str] | None = None
+    iss: str | None = None
+    exp: int | None = None
+    iat: int | None = None
+    jti: str | None = None
+
+
+TOKEN_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"model": TokenResponse, "description": "Tokens (RFC 6749 §5.1)"}
 }
 
 
@@ -83,7 +97,7 @@ TOKEN_RESPONSE = {
     "/token",
     summary="Token endpoint (RFC 6749)",
     openapi_extra=TOKEN_FORM,
-    responses=TOKEN_RESPONSE,  # type: ignore[arg-type]
+    responses=TOKEN_RESPONSE,
 )
 async def token(request: Request, runtime: CurrentRuntime, ip: ClientIP, form: OAuthForm) -> Any:
     grant_type = form.get("grant_type")
@@ -96,7 +110,13 @@ async def token(request: Request, runtime: CurrentRuntime, ip: ClientIP, form: O
     return JSONResponse(issued.response())
 
 
-@router.post("/revoke", summary="Revoke a token (RFC 7009)", openapi_extra=TOKEN_ONLY_FORM)
+@router.post(
+    "/revoke",
+    summary="Revoke a token (RFC 7009)",
+    openapi_extra=TOKEN_ONLY_FORM,
+    response_class=Response,
+    responses={200: {"description": "Revoked (an unknown token is answered the same way)"}},
+)
 async def revoke(request: Request, runtime: CurrentRuntime, ip: ClientIP, form: OAuthForm) -> Any:
     client = await runtime.clients.authenticate(client_credentials(request, form))
     token = form.get("token")
@@ -110,6 +130,7 @@ async def revoke(request: Request, runtime: CurrentRuntime, ip: ClientIP, form: 
     "/introspect",
     summary="Introspect a token (RFC 7662); confidential clients only",
     openapi_extra=TOKEN_ONLY_FORM,
+    responses={200: {"model": Introspection, "description": "What is known of the token"}},
 )
 async def introspect(request: Request, runtime: CurrentRuntime, form: OAuthForm) -> Any:
     credentials = client_credentials(request, form)

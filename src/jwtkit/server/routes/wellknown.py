@@ -10,17 +10,42 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
 
 from ..runtime import Runtime
 from ..services.scopes import ADMIN_SCOPE
 from .deps import CurrentRuntime
+from .openapi import error_responses
 
 __all__ = ["metadata", "router"]
 
-router = APIRouter(tags=["discovery"])
+router = APIRouter(tags=["discovery"], responses=error_responses(503))
 
 
-@router.get("/.well-known/jwks.json", summary="The public signing keys (JWKS)")
+class JWKSDocument(BaseModel):
+    """RFC 7517 §5: the public keys (current, next and retired)."""
+
+    keys: list[dict[str, Any]]
+
+
+class ServerMetadata(BaseModel):
+    """RFC 8414 §2 (the members this server always sends; there may be more)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    issuer: str
+    token_endpoint: str
+    jwks_uri: str
+    grant_types_supported: list[str]
+    token_endpoint_auth_methods_supported: list[str]
+
+
+@router.get(
+    "/.well-known/jwks.json",
+    summary="The public signing keys (JWKS)",
+    response_class=Response,
+    responses={200: {"model": JWKSDocument, "description": "The JWKS"}},
+)
 async def jwks(runtime: CurrentRuntime) -> Response:
     return Response(
         await runtime.keys.jwks_json(),
@@ -51,7 +76,9 @@ def metadata(runtime: Runtime) -> dict[str, Any]:
 
 
 @router.get(
-    "/.well-known/oauth-authorization-server", summary="Authorization server metadata (RFC 8414)"
+    "/.well-known/oauth-authorization-server",
+    summary="Authorization server metadata (RFC 8414)",
+    responses={200: {"model": ServerMetadata, "description": "The metadata"}},
 )
 async def authorization_server_metadata(runtime: CurrentRuntime) -> Any:
     return JSONResponse(metadata(runtime), headers={"Cache-Control": "public, max-age=3600"})
