@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..db import Database
 from ..db.models import Client
@@ -99,21 +100,31 @@ class ClientService:
             "audiences": self._settings.audience,
             "is_first_party": True,
         }
-        async with self._database.transaction() as session:
-            existing = await session.get(Client, FIRST_PARTY_CLIENT_ID)
-            if existing is None:
-                session.add(
-                    Client(
-                        id=FIRST_PARTY_CLIENT_ID,
-                        redirect_uris="[]",
-                        created_at=self._clock(),
-                        **values,
-                    )
-                )
-            else:
-                await session.execute(
-                    update(Client).where(Client.id == FIRST_PARTY_CLIENT_ID).values(**values)
-                )
+        for attempt in (1, 2):
+            try:
+                async with self._database.transaction() as session:
+                    existing = await session.get(Client, FIRST_PARTY_CLIENT_ID)
+                    if existing is None:
+                        session.add(
+                            Client(
+                                id=FIRST_PARTY_CLIENT_ID,
+                                redirect_uris="[]",
+                                created_at=self._clock(),
+                                **values,
+                            )
+                        )
+                    else:
+                        await session.execute(
+                            update(Client)
+                            .where(Client.id == FIRST_PARTY_CLIENT_ID)
+                            .values(**values)
+                        )
+                break
+            except IntegrityError:
+                # Replicas starting together: another one created it a moment ago; update
+                # theirs (the second attempt finds it) instead of failing this start.
+                if attempt == 2:
+                    raise
         return await self.require(FIRST_PARTY_CLIENT_ID)
 
     async def create(
