@@ -272,3 +272,21 @@ async def test_forged_forwarded_for_behind_a_trusted_proxy_counts_the_real_addre
             headers={"X-Forwarded-For": "198.51.100.23"},
         )
         assert response.status_code == 200, response.text
+
+
+async def test_credential_stuffing_from_one_ipv6_network_is_blocked(guarded: Server) -> None:
+    """An IPv6 attacker has a /64 of addresses: it is counted as one client."""
+    clients = [guarded.client_from(f"2001:db8:1:2::{index:x}") for index in range(100)]
+    try:
+        statuses: dict[int, int] = {}
+        for attempt in range(1000):
+            response = await clients[attempt % 100].post(
+                "/auth/login",
+                json={"username": f"user{attempt % 100}", "password": f"guess {attempt}"},
+            )
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+    finally:
+        for client in clients:
+            await client.aclose()
+    assert statuses == {400: 20, 429: 980}
+    await _real_user_logs_in(guarded, "2001:db8:9:9::1")  # another network: not blocked

@@ -88,6 +88,7 @@ async def open_runtime(
             memory_kib=settings.argon2_memory_kib,
             time_cost=settings.argon2_time_cost,
             parallelism=settings.argon2_parallelism,
+            max_waiting=settings.password_hashing_queue,
         )
         abuse_limits = AbuseLimits(
             limiter,

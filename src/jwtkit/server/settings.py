@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     )
     argon2_time_cost: int = Field(2, ge=2, description="argon2id iterations (at least 2).")
     argon2_parallelism: int = Field(1, ge=1, le=16, description="argon2id lanes.")
+    password_hashing_queue: int = Field(
+        256,
+        ge=1,
+        le=100_000,
+        description="Password checks that may wait for the hasher at once, per process; past "
+        "that, a login or registration is answered 503 with Retry-After.",
+    )
 
     # -- abuse -------------------------------------------------------------------------------
     rate_limit_login_per_ip: str = Field(
@@ -190,6 +197,16 @@ class Settings(BaseSettings):
             return " ".join(parse_scopes(value))
         except ServerError as error:
             raise ValueError(error.description) from None
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "the Redis URL must start with redis://, rediss:// (TLS) or unix:// "
+                "(e.g. redis://redis.internal:6379/0)"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -2,19 +2,24 @@
 
 Hashing costs ~19 MiB and tens of milliseconds of CPU, so it runs in worker threads (argon2's
 C code releases the GIL) and at most one hash per CPU runs at once: a burst of logins queues
-for the hasher instead of starving the event loop or exhausting memory. An unknown user is
-checked against a dummy hash of the same parameters, so it costs the same time and gets the
-same answer as a wrong password.
+for the hasher instead of starving the event loop or exhausting memory, and once
+``JWTKIT_PASSWORD_HASHING_QUEUE`` wait, the next is refused with 503 at once. An unknown
+user is checked against a dummy hash of the same parameters, so it costs the same time and
+gets the same answer as a wrong password.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import anyio.to_thread
 from anyio import CapacityLimiter
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from ..errors import TemporarilyUnavailableError
 
 __all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH", "PasswordHashing", "password_problem"]
 
@@ -34,15 +39,20 @@ def password_problem(password: str) -> str | None:
 class PasswordHashing:
     """argon2id hashing and verification, run in a bounded pool of worker threads."""
 
-    def __init__(self, *, memory_kib: int, time_cost: int, parallelism: int) -> None:
+    def __init__(
+        self, *, memory_kib: int, time_cost: int, parallelism: int, max_waiting: int = 256
+    ) -> None:
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
         self._limiter = CapacityLimiter(max(1, os.cpu_count() or 1))
         self._dummy_hash: str | None = None
+        self._max_waiting = max_waiting
+        self._waiting = 0
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)
+        hashed: str = await self._in_turn(self._hasher.hash, password)
+        return hashed
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """True if ``password`` matches; with ``password_hash=None`` (no such user) the same
@@ -50,13 +60,22 @@ class PasswordHashing:
         if password_hash is None:
             if self._dummy_hash is None:
                 self._dummy_hash = await self.hash("jwtkit dummy password for unknown users")
-            await anyio.to_thread.run_sync(
-                self._verify_quietly, self._dummy_hash, password, limiter=self._limiter
-            )
+            await self._in_turn(self._verify_quietly, self._dummy_hash, password)
             return False
-        return await anyio.to_thread.run_sync(
-            self._verify_quietly, password_hash, password, limiter=self._limiter
-        )
+        verified: bool = await self._in_turn(self._verify_quietly, password_hash, password)
+        return verified
+
+    async def _in_turn(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Run ``work`` on the hasher's threads; refuse at once when too many already wait
+        (a flood of logins gets 503 and Retry-After, not a queue that grows without end while
+        its clients give up, and memory and latency grow with it)."""
+        if self._waiting >= self._max_waiting:
+            raise TemporarilyUnavailableError("Too many logins at once; try again shortly")
+        self._waiting += 1
+        try:
+            return await anyio.to_thread.run_sync(work, *args, limiter=self._limiter)
+        finally:
+            self._waiting -= 1
 
     def needs_rehash(self, password_hash: str) -> bool:
         """True when the hash was made with other parameters than today's."""

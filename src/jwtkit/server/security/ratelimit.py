@@ -25,6 +25,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from ..errors import RateLimitedError
 from ..redis_connection import RedisConnection
+from .addresses import rate_limit_key
 
 __all__ = ["RateLimiter", "parse_limits"]
 
@@ -124,12 +125,13 @@ class AbuseLimits:
 
     async def login_attempt(self, account: str, ip: str) -> None:
         """Count a login attempt; raise RateLimitedError when the IP or the account is over."""
-        await self._limiter.hit(self._login_per_ip, "login-ip", ip)
-        await self._limiter.hit(self._per_account, "login-account", account, ip)
+        client = rate_limit_key(ip)
+        await self._limiter.hit(self._login_per_ip, "login-ip", client)
+        await self._limiter.hit(self._per_account, "login-account", account, client)
         await self._limiter.hit(self._per_account_any_ip, "login-account-any-ip", account)
 
     async def login_succeeded(self, account: str, ip: str) -> None:
-        await self._limiter.clear(self._per_account, "login-account", account, ip)
+        await self._limiter.clear(self._per_account, "login-account", account, rate_limit_key(ip))
 
     async def registration(self, ip: str) -> None:
-        await self._limiter.hit(self._registrations_per_ip, "register-ip", ip)
+        await self._limiter.hit(self._registrations_per_ip, "register-ip", rate_limit_key(ip))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import UnauthorizedClientError, UnsupportedGrantTypeError
+from ..security.addresses import rate_limit_key
 from ..security.ratelimit import RateLimiter, parse_limits
 from .clients import ClientCredentials, ClientService, client_grant_types
 from .grants import GrantHandler, TokenRequest
@@ -37,7 +38,7 @@ class TokenEndpoint:
 
     async def token(self, request: TokenRequest, credentials: ClientCredentials) -> IssuedTokens:
         if request.grant_type != "password":  # logins are counted by the login throttle
-            await self._limiter.hit(self._per_ip, "token-ip", request.ip)
+            await self._limiter.hit(self._per_ip, "token-ip", rate_limit_key(request.ip))
         handler = self._handlers.get(request.grant_type)
         if handler is None:
             raise UnsupportedGrantTypeError("This server does not support that grant type")

@@ -1,0 +1,70 @@
+"""The password hasher sheds load instead of queueing without bound: once
+JWTKIT_PASSWORD_HASHING_QUEUE checks wait, the next login is a 503 with Retry-After."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import pytest
+
+from jwtkit.server.errors import TemporarilyUnavailableError
+from jwtkit.server.security.passwords import PasswordHashing
+
+from .conftest import FakeClock, Server, make_settings, running_server
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_checks_beyond_the_queue_are_refused_at_once() -> None:
+    hashing = PasswordHashing(memory_kib=19456, time_cost=2, parallelism=1, max_waiting=2)
+    stored = await hashing.hash("correct horse battery")
+    outcomes: list[str] = []
+
+    async def check() -> None:
+        try:
+            outcomes.append(str(await hashing.verify(stored, "correct horse battery")))
+        except TemporarilyUnavailableError:
+            outcomes.append("refused")
+
+    async with anyio.create_task_group() as group:
+        for _ in range(10):
+            group.start_soon(check)
+    assert sorted(outcomes) == ["True", "True"] + ["refused"] * 8
+    assert await hashing.verify(stored, "correct horse battery")  # the queue drained
+
+
+@pytest.fixture
+async def small_queue(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Server]:
+    # A slow hash: every login reaches the hasher while the first is still being checked.
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'j.db'}", password_hashing_queue=1, argon2_time_cost=30
+    )
+    async with running_server(settings, clock) as server:
+        await server.register("alice", "correct horse battery")
+        yield server
+
+
+async def test_a_flood_of_logins_is_shed_instead_of_queued_without_bound(
+    small_queue: Server,
+) -> None:
+    responses = []
+
+    async def login() -> None:
+        responses.append(
+            await small_queue.client.post(
+                "/auth/login", json={"username": "alice", "password": "correct horse battery"}
+            )
+        )
+
+    async with anyio.create_task_group() as group:
+        for _ in range(8):
+            group.start_soon(login)
+    statuses = [response.status_code for response in responses]
+    assert set(statuses) == {200, 503}
+    assert statuses.count(503) >= 4  # shed, not queued: the flood is mostly refused at once
+    for response in responses:
+        if response.status_code == 503:
+            assert response.json()["error"] == "temporarily_unavailable"
+            assert int(response.headers["retry-after"]) > 0
