@@ -56,6 +56,7 @@ class Fleet:
     replicas: list[ServerProcess]
     env: dict[str, str]
     cwd: Path
+    _client: tuple[str, str] | None = None
 
     def http(self, index: int, **options: Any) -> httpx.Client:
         return httpx.Client(base_url=self.replicas[index].url, timeout=30, **options)
@@ -78,6 +79,12 @@ class Fleet:
         return done.stdout
 
     def confidential_client(self) -> tuple[str, str]:
+        """A confidential client (one per fleet: ``jwtkit admin`` takes seconds to start)."""
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client
+
+    def _new_client(self) -> tuple[str, str]:
         created = json.loads(
             self.admin(
                 "clients",
