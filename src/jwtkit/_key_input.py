@@ -172,11 +172,14 @@ def key_lookup(key_input: Any) -> Keys:
     synchronous call needs keys, or a key object that does not import. Text is parsed once
     the token's algorithm is known (an HMAC secret and PEM text are read differently).
     """
-    if isinstance(key_input, (Key, KeySet)):
+    kind = type(key_input)
+    if kind is str or kind is bytes or kind is dict:  # the common inputs, by exact type
+        return partial(_from_input, key_input)
+    if isinstance(key_input, _KEY_TYPES):
         return key_input
     if key_input is None:
         raise InvalidOptionError("A key is required")
-    if isinstance(key_input, str | bytes | bytearray | Mapping):
+    if isinstance(key_input, (str, bytes, bytearray, Mapping)):
         return partial(_from_input, key_input)
     source = as_key_source(key_input)
     if source is not None:
