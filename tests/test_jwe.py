@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import zlib
 from pathlib import Path
 from typing import Any
@@ -831,3 +832,27 @@ def test_pbes2_budget_covers_a_kid_less_token_tried_against_several_passwords(
         pbes2_max_count=5000,
     )
     assert opened.plaintext == b"x"
+
+
+def test_key_attempts_are_budgeted_per_message_not_per_recipient(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The class of finding 3 beyond PBES2: recipients without kid times candidate keys is a
+    # private-key operation each (RSA-OAEP, ECDH-ES); 64 recipients x N keys multiplied.
+    from jwtkit.jwa._jwe_base import MAX_KEY_ATTEMPTS
+    from jwtkit.jwa.aeskw import AESKeyWrapAlgorithm as AESKeyWrap
+
+    strangers = [(jwtkit.OctKey(os.urandom(16)), "A128KW") for _ in range(40)]
+    document = jwe.encrypt_json(b"x", strangers, "A128GCM")
+    mine = jwtkit.KeySet([jwtkit.OctKey(os.urandom(16)), jwtkit.OctKey(os.urandom(16))])
+    unwraps: list[int] = []
+    original = AESKeyWrap.unwrap
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> bytes:
+        unwraps.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AESKeyWrap, "unwrap", counting)
+    with pytest.raises(DecodeError, match="key attempts"):
+        jwe.decrypt_json(document, mine, ["A128KW"], ["A128GCM"])
+    assert len(unwraps) == MAX_KEY_ATTEMPTS

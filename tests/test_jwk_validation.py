@@ -237,6 +237,25 @@ def test_rsa_d_only_import_costs_a_bounded_number_of_exponentiations(
     assert len(calls) == 1 and max(calls) <= _PRIME.bit_length()
 
 
+def test_rsa_jwk_with_a_prime_power_modulus_is_refused_in_one_exponentiation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Found by the review of the fix: modulo p**2 the units form a cyclic group, so no base
+    # ever passes a useful square root of 1 and every attempt of the budget was spent
+    # (18 s for a 4096-bit n). One exponentiation now finds p.
+    import jwtkit.jwk.rsa as rsa_module
+
+    calls: list[int] = []
+    monkeypatch.setattr(
+        rsa_module, "pow", lambda *args: calls.append(1) or pow(*args), raising=False
+    )
+    n = _PRIME * _PRIME
+    d = pow(65537, -1, _PRIME * (_PRIME - 1))
+    with pytest.raises(InvalidKeyError):
+        Key.from_dict({"kty": "RSA", "n": _b64_int(n), "e": "AQAB", "d": _b64_int(d)})
+    assert len(calls) == 1
+
+
 def test_rsa_jwk_private_exponent_out_of_range_is_refused() -> None:
     n = int.from_bytes(b64url_decode(RSA_JWK["n"]), "big")
     for d in (1, n, n + 2, n**3):

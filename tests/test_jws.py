@@ -521,3 +521,18 @@ def test_lone_surrogate_in_a_token_is_a_decode_error_not_a_unicode_error() -> No
             document["signatures"][0]["signature"] = "\ud800"
         with pytest.raises(DecodeError):
             jws.verify_json(document, key, ["HS256"])
+
+
+def test_jws_json_with_more_than_64_signatures_is_refused_before_any_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each signature may cost a signature check: a 256 KiB document must not buy thousands.
+    from jwtkit import _compact
+
+    key = OctKey(b"k" * 32)
+    document = jws.sign_json(b"x", [(key, "HS256", None, None)] * (jws.MAX_SIGNATURES + 1))
+    checks: list[object] = []
+    monkeypatch.setattr(_compact, "verify_signature", lambda *args: checks.append(args))
+    with pytest.raises(DecodeError, match="more than 64 signatures"):
+        jws.verify_json(document, key, ["HS256"])
+    assert checks == []

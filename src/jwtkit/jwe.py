@@ -168,6 +168,7 @@ def _open(
 ) -> tuple[bytes, Key]:
     """Unwrap the CEK and decrypt with the first candidate key that works."""
     for key in candidates:
+        policy.spend_attempt()
         try:
             material = key._material_for(
                 _binding(algorithm, encryption, key), algorithm.decrypt_operation

@@ -26,6 +26,7 @@ from .jwa import SignatureAlgorithm
 from .jwk import Key
 
 __all__ = [
+    "MAX_SIGNATURES",
     "VerifiedJWS",
     "sign",
     "sign_json",
@@ -36,6 +37,10 @@ __all__ = [
 ]
 
 KeyInput = Any  # Key, KeySet, JWK dict, PEM/secret text, cryptography key object
+
+#: Most signatures a JSON serialization may carry: each one may cost a signature check (as
+#: jwe.MAX_RECIPIENTS bounds the private-key operations of a JWE).
+MAX_SIGNATURES = 64
 
 
 class VerifiedJWS:
@@ -240,6 +245,8 @@ def _signature_entries(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         entries = document["signatures"]
         if type(entries) is not list or not entries:
             raise DecodeError("Invalid JWS: 'signatures' must be a non-empty array")
+        if len(entries) > MAX_SIGNATURES:
+            raise DecodeError(f"Invalid JWS: more than {MAX_SIGNATURES} signatures")
         for entry in entries:
             if not isinstance(entry, Mapping):
                 raise DecodeError("Invalid JWS: each signature must be an object")

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import DecodeError, DecryptionError
 
 __all__ = [
+    "MAX_KEY_ATTEMPTS",
     "PBES2_MAX_COUNT",
     "ContentEncryptionAlgorithm",
     "DecryptionPolicy",
@@ -25,6 +26,8 @@ __all__ = [
     "decryption_failed",
 ]
 
+#: Most (recipient, key) pairs tried on one message: each may be a private-key operation.
+MAX_KEY_ATTEMPTS = 64
 #: Largest PBES2 iteration count (``p2c``) a token may ask for, by default. Without a bound a
 #: token can make the receiver run PBKDF2 for hours (CVE-2023-6681, CVE-2022-36083).
 PBES2_MAX_COUNT = 600_000
@@ -58,11 +61,22 @@ class DecryptionPolicy:
     once per try, so a cap per recipient alone lets a 10 KB document buy seconds of CPU.
     """
 
-    __slots__ = ("pbes2_max_count", "pbes2_remaining")
+    __slots__ = ("attempts_remaining", "pbes2_max_count", "pbes2_remaining")
 
     def __init__(self, pbes2_max_count: int = PBES2_MAX_COUNT) -> None:
         self.pbes2_max_count = pbes2_max_count
         self.pbes2_remaining = pbes2_max_count
+        self.attempts_remaining = MAX_KEY_ATTEMPTS
+
+    def spend_attempt(self) -> None:
+        """Account for one key tried on one recipient (an RSA or ECDH private operation):
+        recipients times candidate keys must not multiply without bound either."""
+        if self.attempts_remaining <= 0:
+            raise DecodeError(
+                f"Invalid JWE: more than {MAX_KEY_ATTEMPTS} key attempts for one message "
+                "(recipients times keys tried); name the key with 'kid'"
+            )
+        self.attempts_remaining -= 1
 
     def spend_pbes2(self, count: int) -> None:
         """Account for ``count`` PBKDF2 iterations before running them; refuse past the budget."""

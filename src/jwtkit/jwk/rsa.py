@@ -100,10 +100,11 @@ def recover_primes(n: int, e: int, d: int) -> tuple[int, int]:
 
     ``e * d - 1`` is a multiple of the group exponent for a genuine key, so for a random
     ``a`` the sequence ``a**t, a**2t, ..., a**(e*d-1)`` (``t`` odd) ends at 1, and with
-    probability >= 1/2 passes a square root of 1 other than +-1, whose gcd with ``n`` is a
-    prime (Handbook of Applied Cryptography, 8.2.2). A sequence that does not end at 1
-    proves ``d`` wrong at once; a prime ``n`` (where no such root exists, so every attempt
-    would fail) is refused first by one Fermat test. No input makes this spin.
+    probability >= 1/2 when ``n`` has two distinct prime factors, passes a square root of 1
+    other than +-1, whose gcd with ``n`` is a prime (Handbook of Applied Cryptography,
+    8.2.2). A sequence that does not end at 1 proves ``d`` wrong at once. A prime or a prime
+    power ``n`` (where no such root exists, so every attempt would fail) is found first by
+    one exponentiation. No input makes this spin.
     """
     if not 1 < d < n:
         raise InvalidKeyError("RSA private exponent 'd' is out of range for the modulus")
@@ -112,8 +113,15 @@ def recover_primes(n: int, e: int, d: int) -> tuple[int, int]:
             f"RSA private JWK of more than {RSA_MAX_RECOVERY_BITS} bits without its CRT "
             "members: include p, q, dp, dq and qi"
         )
-    if pow(2, n - 1, n) == 1:
+    # One exponentiation refuses the moduli for which every attempt below would fail: a
+    # prime (2**n = 2 mod n, Fermat) and a prime power p**k (p divides 2**n - 2, so the gcd
+    # finds it; the primes are then checked like any other, and p == q is refused).
+    fermat = pow(2, n, n)
+    if fermat == 2:
         raise InvalidKeyError("RSA modulus is prime, not a product of two primes")
+    factor = math.gcd(fermat - 2, n)
+    if 1 < factor < n:
+        return max(factor, n // factor), min(factor, n // factor)
     k = d * e - 1
     doublings = (k & -k).bit_length() - 1
     t = k >> doublings
