@@ -143,7 +143,7 @@ async def test_fifty_parallel_wrong_passwords_count_as_fifty(
     replicas: tuple[Server, Server],
 ) -> None:
     first, second = replicas
-    await first.register("alice", "correct horse battery")
+    alice = await first.register("alice", "correct horse battery")
 
     async def attempt(server: Server) -> None:
         assert (await _login(server, "alice", "wrong password!")).status_code == 400
@@ -153,7 +153,7 @@ async def test_fifty_parallel_wrong_passwords_count_as_fifty(
             group.start_soon(attempt, (first, second)[index % 2])
     limiter = first.runtime.limiter
     window = await limiter._strategy.get_window_stats(
-        parse_limits("1000/minute")[0], "login-account", "alice", "127.0.0.1"
+        parse_limits("1000/minute")[0], "login-account", alice["id"], "127.0.0.1"
     )
     assert window.remaining == 1000 - 50
 

@@ -125,7 +125,9 @@ class Settings(BaseSettings):
         description="Failed logins per account and IP before it is locked for that IP.",
     )
     rate_limit_login_failures_per_account_any_ip: str = Field(
-        "100/hour", description="Failed logins per account from all IPs together."
+        "100/hour",
+        description="Login attempts per account from all IPs together, not counting the "
+        "addresses it logged in from in the last 30 days (which it does not lock).",
     )
     rate_limit_register_per_ip: str = Field("10/minute;100/hour", description="Registrations.")
     rate_limit_token_per_ip: str = Field(

@@ -73,6 +73,27 @@ class RateLimiter:
             if not allowed:
                 raise RateLimitedError(await self._retry_after(item, *key))
 
+    async def mark(self, item: RateLimitItem, *key: str) -> None:
+        """Remember ``key`` for ``item``'s window: a limit of one, used as a flag (a second
+        mark within the window is refused by the storage and changes nothing)."""
+        if self._redis is not None and not self._redis.available:
+            return
+        try:
+            await self._strategy.hit(item, *key)
+        except Exception as error:
+            self._storage_failed(error, "address not remembered")
+
+    async def marked(self, item: RateLimitItem, *key: str) -> bool:
+        """Whether :meth:`mark` was called for ``key`` within ``item``'s window (False when
+        the storage cannot answer)."""
+        if self._redis is not None and not self._redis.available:
+            return False
+        try:
+            return not await self._strategy.test(item, *key)
+        except Exception as error:
+            self._storage_failed(error, "address not recognised")
+            return False
+
     async def clear(self, items: Sequence[RateLimitItem], *key: str) -> None:
         """Forget the counts of ``key`` (after a successful login, its failures)."""
         if self._redis is not None and not self._redis.available:
@@ -102,11 +123,25 @@ class AbuseLimits:
     """The limits on logins and registrations: per client IP, and per account.
 
     Each login attempt is counted *before* the password is checked, so parallel guesses are
-    all counted; a correct password then clears that account's count for that IP. The
-    per-IP account lock means an attacker locks an account only for the addresses they use,
-    and the windows are bounded, so nobody can lock a user out for good; the any-IP limit
-    caps what a distributed attacker gets per hour.
+    all counted (one atomic hit each); a correct password then clears that account's count
+    for that address. Two locks guard an account, keyed on the account itself (its user id,
+    so the username and the email address share one count):
+
+    - per account and address (``login_failures_per_account``): whoever guesses from one
+      address is stopped there, and locks the account only for that address;
+    - per account from every address together (``login_failures_per_account_any_ip``): a
+      distributed attacker with many addresses gets no more guesses than this in total.
+      Addresses the account logged in from successfully within the last
+      ``KNOWN_ADDRESS_DAYS`` days are not subject to it (nor counted by it): an attacker
+      can lock the account for strangers, not for its owner where the owner has logged in.
+
+    Both are sliding windows of bounded length, and refused attempts are not counted, so a
+    lock ends by itself once the window has passed however long the attack goes on; nobody
+    can lock a user out for good, and no admin has to unlock anyone.
     """
+
+    #: How long an address that logged in to an account is exempt from the account lock.
+    KNOWN_ADDRESS_DAYS = 30
 
     def __init__(
         self,
@@ -122,16 +157,25 @@ class AbuseLimits:
         self._per_account = parse_limits(login_failures_per_account)
         self._per_account_any_ip = parse_limits(login_failures_per_account_any_ip)
         self._registrations_per_ip = parse_limits(registrations_per_ip)
+        self._known_address = parse_limits(f"1/{self.KNOWN_ADDRESS_DAYS} days")[0]
 
     async def login_attempt(self, account: str, ip: str) -> None:
-        """Count a login attempt; raise RateLimitedError when the IP or the account is over."""
+        """Count a login attempt; raise RateLimitedError when the IP or the account is over.
+
+        ``account`` is the user's id, or for a name no user has, its normalized form (an
+        unknown name is counted the same way, so a lock shows nothing about who exists)."""
         client = rate_limit_key(ip)
         await self._limiter.hit(self._login_per_ip, "login-ip", client)
         await self._limiter.hit(self._per_account, "login-account", account, client)
-        await self._limiter.hit(self._per_account_any_ip, "login-account-any-ip", account)
+        if not await self._limiter.marked(self._known_address, "login-known", account, client):
+            await self._limiter.hit(self._per_account_any_ip, "login-account-any-ip", account)
 
     async def login_succeeded(self, account: str, ip: str) -> None:
-        await self._limiter.clear(self._per_account, "login-account", account, rate_limit_key(ip))
+        """The password was right: forget this address's failures, and remember the address
+        as one the account logs in from."""
+        client = rate_limit_key(ip)
+        await self._limiter.clear(self._per_account, "login-account", account, client)
+        await self._limiter.mark(self._known_address, "login-known", account, client)
 
     async def registration(self, ip: str) -> None:
         await self._limiter.hit(self._registrations_per_ip, "register-ip", rate_limit_key(ip))

@@ -163,18 +163,22 @@ class UserService:
     ) -> User:
         """The user these credentials belong to, or ``invalid_grant`` (one message for all)."""
         key = identifier_key(identifier)[:_MAX_EMAIL]
-        await self._limits.login_attempt(key, ip)
+        found = await self.find(identifier)
+        # Counted per account (its id: the username and the email share one count), or per
+        # name when no user has it, before any password is checked.
+        account = found.id if found is not None else key
+        await self._limits.login_attempt(account, ip)
+        user: User | None = found
         if password_problem(password) is not None:
             user = None  # refused before hashing, but after counting the attempt
         else:
-            user = await self.find(identifier)
             stored = user.password_hash if user is not None and user.disabled_at is None else None
             if not await self._passwords.verify(stored, password):
                 user = None
         if user is None:
             await self._audit.record_alone("login_failed", ip=ip, client_id=client_id, account=key)
             raise InvalidGrantError(_LOGIN_FAILED)
-        await self._limits.login_succeeded(key, ip)
+        await self._limits.login_succeeded(account, ip)
         if self._passwords.needs_rehash(user.password_hash):
             new_hash = await self._passwords.hash(password)
             async with self._database.transaction() as session:
@@ -265,11 +269,11 @@ class UserService:
         user = await self.get(user_id)
         if user is None or user.disabled_at is not None:
             raise InvalidGrantError("The account is not active")
-        await self._limits.login_attempt(user.username_key, ip)
+        await self._limits.login_attempt(user.id, ip)
         if not await self._passwords.verify(user.password_hash, current):
             await self._audit.record_alone("password_change_failed", user_id=user.id, ip=ip)
             raise InvalidGrantError("The current password is wrong")
-        await self._limits.login_succeeded(user.username_key, ip)
+        await self._limits.login_succeeded(user.id, ip)
         await self._store_password(
             user, new, keep_family=keep_family, event="password_changed", actor=None, ip=ip
         )
