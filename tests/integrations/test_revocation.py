@@ -19,6 +19,7 @@ from urllib.parse import unquote_plus
 import pytest
 
 import jwtkit
+from jwtkit._denylist_keys import DenylistKeys, denylist_verdict
 from jwtkit.errors import RevocationCheckError
 from jwtkit.integrations._bearer import BearerError, BearerGuard
 from jwtkit.integrations._revocation import (
@@ -107,10 +108,19 @@ def test_answers_are_kept_for_the_bound_and_never_past_exp() -> None:
 
 
 def test_the_denylist_key_is_the_servers() -> None:
-    assert denylist_key("jwtkit:", {"jti": "abc"}) == "jwtkit:revoked:abc"
+    keys = DenylistKeys("jwtkit:")
+    assert denylist_key(keys, {"jti": "abc"}) == "jwtkit:revoked:abc"
+    assert keys.ready == "jwtkit:denylist:ready"
     for claims in ({}, {"jti": ""}, {"jti": 5}):
         with pytest.raises(RevocationCheckError, match="jti"):
-            denylist_key("jwtkit:", claims)
+            denylist_key(keys, claims)
+
+
+def test_an_unlisted_token_is_vouched_for_only_while_the_ready_marker_exists() -> None:
+    assert denylist_verdict(1, 1) is True and denylist_verdict(1, 0) is True
+    assert denylist_verdict(0, 1) is False
+    with pytest.raises(RevocationCheckError, match="ready marker"):
+        denylist_verdict(0, 0)
 
 
 # -- introspection against the loopback issuer -----------------------------------------------
@@ -219,6 +229,7 @@ def denylist() -> Iterator[tuple[Any, str]]:
 
     client = redis.Redis.from_url(REDIS_URL or "redis://127.0.0.1:6379/0")
     prefix = f"jwtkit-test-{uuid.uuid4().hex}:"
+    client.set(DenylistKeys(prefix).ready, "1")  # as the server does once its record is in
     yield client, prefix
     for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
@@ -247,6 +258,29 @@ def test_the_redis_denylist_refuses_a_revoked_jti(
     client.set(f"{prefix}revoked:{jti}", "1", ex=300)  # what the server writes on revoke
     assert refusal(guard, token).description == "The access token has been revoked"
     assert guard.authenticate([f"Bearer {issuer.token()}"]) is not None  # others still pass
+
+
+@needs_redis
+def test_a_denylist_that_lost_its_data_fails_closed(
+    issuer: LoopbackIssuer, denylist: tuple[Any, str]
+) -> None:
+    """Redis restarted empty or was flushed: a revoked token's key is gone, and so is the
+    marker; the guard answers 503 (sync and async) instead of letting the token back in."""
+    client, prefix = denylist
+    token = issuer.token()
+    jti = jwtkit.decode(token, options={"verify_signature": False})["jti"]
+    client.set(f"{prefix}revoked:{jti}", "1", ex=300)
+    for asynchronous in (False, True):
+        guard = redis_guard(issuer, prefix, asynchronous=asynchronous)
+        client.set(DenylistKeys(prefix).ready, "1")
+        for key in client.scan_iter(f"{prefix}*"):  # what FLUSHDB does to this prefix
+            client.delete(key)
+        with pytest.raises(BearerError) as caught:
+            if asynchronous:
+                asyncio.run(guard.authenticate_async([f"Bearer {token}"]))
+            else:
+                guard.authenticate([f"Bearer {token}"])
+        assert (caught.value.status, caught.value.error) == (503, "temporarily_unavailable")
 
 
 @needs_redis

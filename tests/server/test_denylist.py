@@ -261,3 +261,65 @@ async def test_rfc7009_revocation_of_an_access_token_works_while_redis_is_down(
     assert await server.runtime.redis.check()
     assert not await _introspect(other_replica, credentials, token)
     assert not await _introspect(server, credentials, token)
+
+
+def _resource_server(server: Server, jwks: dict[str, Any], prefix: str) -> Any:
+    """A resource server reading this server's Redis denylist directly (jwtkit.integrations)."""
+    from jwtkit.integrations._bearer import BearerGuard
+
+    return BearerGuard(
+        issuer=server.settings.issuer,
+        audience=server.settings.audience,
+        keys=jwks,
+        revocation=REDIS_URL,
+        redis_prefix=prefix,
+        clock=server.clock,
+    )
+
+
+async def test_a_resource_server_never_accepts_a_revoked_token_after_redis_lost_its_data(
+    replica_behind_proxy: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    """The attack: revoke, then flush Redis (a restart without persistence). Before the
+    ready marker was read, the resource server found no ``revoked`` key and let the token in
+    again until a replica happened to copy the record back."""
+    from jwtkit.integrations._bearer import BearerError
+
+    server = replica_behind_proxy
+    jwks = (await server.client.get("/.well-known/jwks.json")).json()
+    guard = _resource_server(server, jwks, redis_prefix)
+    revoked = (await _logged_in(server))["access_token"]
+    alive = (await _logged_in(server, "bob"))["access_token"]
+    assert guard.authenticate([f"Bearer {revoked}"]) is not None
+    assert (await server.client.post("/auth/logout", headers=bearer(revoked))).status_code == 204
+    with pytest.raises(BearerError) as refused:
+        guard.authenticate([f"Bearer {revoked}"])
+    assert refused.value.status == 401
+    # Redis loses everything. The guard is synchronous, so the replica's monitor cannot copy
+    # the record back before these calls: this is the window an attacker would use.
+    direct_redis.delete(*direct_redis.keys(redis_prefix + "*"))
+    for token in (revoked, alive):  # unknown state: neither is vouched for
+        with pytest.raises(BearerError) as unknown:
+            guard.authenticate([f"Bearer {token}"])
+        assert (unknown.value.status, unknown.value.error) == (503, "temporarily_unavailable")
+    assert server.runtime.redis is not None
+    assert await server.runtime.redis.check()  # the replica copies its record back in
+    with pytest.raises(BearerError) as refused_again:
+        guard.authenticate([f"Bearer {revoked}"])
+    assert refused_again.value.status == 401
+    assert guard.authenticate([f"Bearer {alive}"]) is not None
+
+
+async def test_a_resource_server_with_another_prefix_fails_closed(
+    replica_behind_proxy: Server, redis_prefix: str
+) -> None:
+    """A mistyped ``redis_prefix`` would find no revocation ever; it finds no marker either."""
+    from jwtkit.integrations._bearer import BearerError
+
+    server = replica_behind_proxy
+    jwks = (await server.client.get("/.well-known/jwks.json")).json()
+    guard = _resource_server(server, jwks, redis_prefix + "typo:")
+    token = (await _logged_in(server))["access_token"]
+    with pytest.raises(BearerError) as unknown:
+        guard.authenticate([f"Bearer {token}"])
+    assert unknown.value.status == 503

@@ -8,8 +8,11 @@ must honour a logout or a revocation sooner asks. Two ways, each one setting to 
   ``client_secret_basic``. Answers are cached for at most ``revocation_cache_seconds`` and
   never past the token's ``exp``, so a revocation takes effect within that bound and a busy
   token costs one request per bound instead of one per call.
-* ``revocation="redis://..."``: read the server's denylist directly, one ``EXISTS`` per
-  request, no caching (revocation is immediate); the key is ``{prefix}revoked:{jti}``.
+* ``revocation="redis://..."``: read the server's denylist directly, one round trip per
+  request, no caching (revocation is immediate): ``EXISTS`` of ``{prefix}revoked:{jti}`` and
+  of the server's ready marker (:mod:`jwtkit._denylist_keys`, the layout both sides share).
+  Without the marker (Redis lost its data, or the prefix is not the server's) an unlisted
+  token proves nothing, so the check fails closed until the server has copied its record back.
 
 Whenever the answer cannot be had (endpoint down, bad credentials, Redis unreachable) the
 check fails closed with :class:`jwtkit.RevocationCheckError`, which the integrations answer
@@ -27,6 +30,7 @@ from urllib.parse import quote_plus, urlencode
 
 from .. import _http
 from .._codec import json_loads_object
+from .._denylist_keys import DenylistKeys, denylist_verdict
 from .._loop_local import LoopLocal
 from .._lru import BoundedLRU
 from ..errors import DecodeError, RevocationCheckError
@@ -112,12 +116,12 @@ def read_introspection(response: _http.Response) -> bool:
     return not active
 
 
-def denylist_key(prefix: str, claims: Mapping[str, Any]) -> str:
+def denylist_key(keys: DenylistKeys, claims: Mapping[str, Any]) -> str:
     """The server's Redis key for this token; the guard requires ``jti`` when this is on."""
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti:
         raise RevocationCheckError("The token has no 'jti' to look up in the denylist")
-    return f"{prefix}revoked:{jti}"
+    return keys.revoked(jti)
 
 
 def _exchange_failure(error: _http.ExchangeError) -> RevocationCheckError:
@@ -234,12 +238,12 @@ def _redis_failure(error: Exception) -> RevocationCheckError:
 
 
 class RedisDenylist:
-    """The server's denylist read with a synchronous Redis client (one ``EXISTS`` a call)."""
+    """The server's denylist read with a synchronous Redis client (one round trip a call)."""
 
     def __init__(self, url: str, *, prefix: str, timeout: float) -> None:
         import redis
 
-        self.prefix = prefix
+        self.keys = DenylistKeys(prefix)
         self._client = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
@@ -247,11 +251,14 @@ class RedisDenylist:
     def is_revoked(self, token: str, claims: Mapping[str, Any]) -> bool:
         import redis
 
-        key = denylist_key(self.prefix, claims)
+        key = denylist_key(self.keys, claims)
+        pipeline: Any = self._client.pipeline(transaction=False)
+        pipeline.exists(key).exists(self.keys.ready)
         try:
-            return bool(self._client.exists(key))
+            listed, ready = pipeline.execute()
         except redis.RedisError as error:
             raise _redis_failure(error) from None
+        return denylist_verdict(listed, ready)
 
 
 class AsyncRedisDenylist:
@@ -260,7 +267,7 @@ class AsyncRedisDenylist:
     def __init__(self, url: str, *, prefix: str, timeout: float) -> None:
         import redis.asyncio
 
-        self.prefix = prefix
+        self.keys = DenylistKeys(prefix)
         self._clients = LoopLocal(
             lambda: redis.asyncio.Redis.from_url(
                 url, socket_timeout=timeout, socket_connect_timeout=timeout
@@ -270,8 +277,11 @@ class AsyncRedisDenylist:
     async def is_revoked(self, token: str, claims: Mapping[str, Any]) -> bool:
         import redis
 
-        key = denylist_key(self.prefix, claims)
+        key = denylist_key(self.keys, claims)
+        pipeline: Any = self._clients.get().pipeline(transaction=False)
+        pipeline.exists(key).exists(self.keys.ready)
         try:
-            return bool(await self._clients.get().exists(key))
+            listed, ready = await pipeline.execute()
         except redis.RedisError as error:
             raise _redis_failure(error) from None
+        return denylist_verdict(listed, ready)

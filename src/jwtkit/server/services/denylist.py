@@ -18,6 +18,8 @@ process has copied the database's whole record into it since it last saw Redis f
 start, and after every outage: revocations other replicas made meanwhile may be missing), and
 while the marker key ``{prefix}denylist:ready`` exists (a Redis that restarted empty or was
 flushed has lost it); until then the database answers, and the monitor copies the record in.
+Resource servers reading Redis directly fail closed without the marker: the key names and
+that verdict live in :mod:`jwtkit._denylist_keys`, shared with ``jwtkit.integrations``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
+from ..._denylist_keys import DenylistKeys
 from ..db import DATABASE_UNAVAILABLE, Database
 from ..db.models import AccessToken
 from ..redis_connection import RedisConnection
@@ -101,9 +104,7 @@ class RedisDenylist:
         self._database = database
         self._fallback = DatabaseDenylist(database)
         self._clock = clock
-        self._prefix = f"{prefix}revoked:"
-        self._ready_key = f"{prefix}denylist:ready"
-        self._copy_key = f"{prefix}denylist:copying:"
+        self._keys = DenylistKeys(prefix)
         self._finish_copy = redis.client.register_script(_FINISH_COPY)
         #: Revocations Redis has not taken yet: jti -> expiry.
         self._pending: dict[str, float] = {}
@@ -113,7 +114,7 @@ class RedisDenylist:
         redis.on_check(self._after_ping)
 
     def key(self, jti: str) -> str:
-        return self._prefix + jti
+        return self._keys.revoked(jti)
 
     async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
         if jti in self._pending:
@@ -124,7 +125,7 @@ class RedisDenylist:
             listed, ready = await (
                 self._redis.client.pipeline(transaction=False)
                 .exists(self.key(jti))
-                .exists(self._ready_key)
+                .exists(self._keys.ready)
                 .execute()
             )
         except self._redis.errors as error:
@@ -159,7 +160,7 @@ class RedisDenylist:
         Returns how many entries were written."""
         outages = self._redis.outages
         token = uuid.uuid4().hex
-        copy_key = self._copy_key + token
+        copy_key = self._keys.copying(token)
         await self._redis.client.set(copy_key, 1, ex=3600)
         written = 0
         now = self._clock()
@@ -172,7 +173,7 @@ class RedisDenylist:
             async for batch in rows.partitions(_BATCH):
                 await self._write([(row.jti, row.expires_at) for row in batch])
                 written += len(batch)
-        if await self._finish_copy(keys=[copy_key, self._ready_key], args=[token]) == 1:
+        if await self._finish_copy(keys=[copy_key, self._keys.ready], args=[token]) == 1:
             self._copied_at_outage = outages
             log.info("denylist: copied %d revoked access token(s) into Redis", written)
         return written
@@ -185,7 +186,7 @@ class RedisDenylist:
             for jti, _ in waiting:
                 self._pending.pop(jti, None)
         if self._copied_at_outage != self._redis.outages or not await self._redis.client.exists(
-            self._ready_key
+            self._keys.ready
         ):
             try:
                 await self.copy_record()
