@@ -15,9 +15,9 @@ Two measurements, one run:
   shuffled order, round after round; the ratios are the median of each round's ratios, so
   drift and bursts of other work hit the routes alike.
 
-A full run (no ``--quick``) writes ``benchmarks/integrations.json``,
-``docs/img/integrations.png`` and the table in docs/benchmarks.md (between its
-``integrations`` markers). Nothing in tests/ asserts a timing.
+A full run (no ``--quick``) writes ``benchmarks/integrations.json``, the chart
+``docs/img/integrations.svg`` (drawn here, no plotting library) and the table in
+docs/benchmarks.md (between its ``integrations`` markers). Nothing in tests/ asserts a timing.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import time
 import timeit
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import jwtkit
 
@@ -47,7 +48,7 @@ from ._jwks_server import JWKSServer
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
 DEFAULT_JSON = ROOT / "benchmarks" / "integrations.json"
-DEFAULT_PNG = ROOT / "docs" / "img" / "integrations.png"
+DEFAULT_SVG = ROOT / "docs" / "img" / "integrations.svg"
 ISSUER = "https://auth.example.com"
 AUDIENCE = "api"
 ROUTES = ("unprotected", "jwtkit", "jwtkit-nocache", "tutorial")
@@ -288,31 +289,84 @@ def markdown(document: dict[str, Any]) -> str:
                 f"{row['vs_unprotected']:.2f}x | {row['vs_tutorial']:.2f}x | "
                 f"{row['p50_ms']:.2f} | {row['p99_ms']:.2f} |"
             )
-    lines += ["", "![requests per second](img/integrations.png)"]
+    lines += ["", "![requests per second](img/integrations.svg)"]
     return "\n".join(lines)
 
 
-def chart(document: dict[str, Any], path: Path) -> None:
-    import matplotlib
+_COLOURS = {
+    "unprotected": "#9e9e9e",
+    "jwtkit": "#1565c0",
+    "jwtkit-nocache": "#64b5f6",
+    "tutorial": "#ef6c00",
+}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
+def chart_svg(document: dict[str, Any]) -> str:
+    """Grouped bars of requests/s per framework and route, as SVG text (no plotting library:
+    the chart is a few rectangles, and a text format diffs and renders anywhere)."""
     frameworks = list(document["frameworks"])
-    figure, axis = plt.subplots(figsize=(8, 3.6))
-    width = 0.2
+    width, height = 760, 360
+    left, right, top, bottom = 64, 16, 40, 96
+    plot_width, plot_height = width - left - right, height - top - bottom
+    highest = max(
+        document["frameworks"][name][route]["rps"] for name in frameworks for route in ROUTES
+    )
+    step = 10 ** max(len(str(int(highest))) - 1, 0)
+    scale_top = (int(highest * 1.15 // step) + 1) * step
+    ticks = [scale_top * index / 5 for index in range(6)]
+    group = plot_width / max(len(frameworks), 1)
+    bar = group * 0.8 / len(ROUTES)
+
+    def y(value: float) -> float:
+        return top + plot_height * (1 - value / scale_top)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="13">'
+        "One protected JSON endpoint, ES256 token, warm JWKS cache</text>",
+    ]
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            'stroke="#e0e0e0"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:,.0f}</text>'
+        )
+    parts.append(
+        f'<text transform="translate(14 {top + plot_height / 2}) rotate(-90)" '
+        'text-anchor="middle">requests/s (median; higher is better)</text>'
+    )
+    for position, name in enumerate(frameworks):
+        start = left + position * group + group * 0.1
+        for index, route in enumerate(ROUTES):
+            value = document["frameworks"][name][route]["rps"]
+            x = start + index * bar
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar * 0.92:.1f}" '
+                f'height="{top + plot_height - y(value):.1f}" fill="{_COLOURS[route]}">'
+                f"<title>{escape(name)}, {escape(_LABELS[route])}: {value:,.0f} req/s</title>"
+                "</rect>"
+            )
+            parts.append(
+                f'<text x="{x + bar * 0.46:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" '
+                f'font-size="9">{value:,.0f}</text>'
+            )
+        parts.append(
+            f'<text x="{left + (position + 0.5) * group:.1f}" y="{top + plot_height + 18}" '
+            f'text-anchor="middle" font-size="12">{escape(name)}</text>'
+        )
     for index, route in enumerate(ROUTES):
-        values = [document["frameworks"][name][route]["rps"] for name in frameworks]
-        positions = [position + (index - 1.5) * width for position in range(len(frameworks))]
-        axis.bar(positions, values, width, label=_LABELS[route])
-    axis.set_xticks(range(len(frameworks)), frameworks)
-    axis.set_ylabel("requests/s (median; higher is better)")
-    axis.set_title("One protected JSON endpoint, ES256 token, warm JWKS cache")
-    axis.legend(fontsize=7)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+        x = left + (index % 2) * 330
+        row_y = height - 44 + (index // 2) * 18
+        parts.append(
+            f'<rect x="{x}" y="{row_y - 10}" width="12" height="12" fill="{_COLOURS[route]}"/>'
+        )
+        parts.append(f'<text x="{x + 18}" y="{row_y}">{escape(_LABELS[route])}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -324,6 +378,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     parser.add_argument("--number", type=int, default=200_000, help="cache hits per timeit run")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--svg", type=Path, help="also write the chart here (any run)")
     args = parser.parse_args(argv)
     args.seconds = args.seconds if args.seconds is not None else (0.3 if args.quick else 1.0)
     args.rounds = args.rounds if args.rounds is not None else (1 if args.quick else 15)
@@ -368,13 +423,15 @@ def main(argv: list[str] | None = None) -> int:
         "cache_hit": hit,
         "frameworks": frameworks,
     }
+    if args.svg is not None:
+        args.svg.write_text(chart_svg(document), encoding="utf-8")
     if not (args.quick or args.no_write):
         slim = json.loads(json.dumps(document))
         for routes in slim["frameworks"].values():
             for row in routes.values():
                 row.pop("latencies", None)
         DEFAULT_JSON.write_text(json.dumps(slim, indent=2) + "\n", encoding="utf-8")
-        chart(document, DEFAULT_PNG)
+        DEFAULT_SVG.write_text(chart_svg(document), encoding="utf-8")
         _report.replace_between_markers(DOCS, "integrations", markdown(document))
     return 0
 

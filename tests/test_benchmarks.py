@@ -85,13 +85,20 @@ def test_hotpath_times_every_stage_and_profiles(capsys: pytest.CaptureFixture[st
 
 
 def test_the_api_benchmark_gets_200_from_every_route_of_every_framework(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    import xml.etree.ElementTree as ElementTree
+
     from benchmarks import integrations
 
     arguments = ["--quick", "--seconds", "0.05", "--rounds", "1", "--number", "1000"]
-    assert integrations.main([*arguments, "--no-write"]) == 0  # any non-200 raises
+    svg = tmp_path / "chart.svg"
+    assert integrations.main([*arguments, "--no-write", "--svg", str(svg)]) == 0  # non-200 raises
     out = capsys.readouterr().out
+    # The chart is drawn without a plotting library: one bar per framework and route.
+    bars = ElementTree.parse(svg).getroot().findall("{http://www.w3.org/2000/svg}rect[@height]")
+    titles = [bar.findtext("{http://www.w3.org/2000/svg}title") for bar in bars]
+    assert sum(" req/s" in (title or "") for title in titles) == 3 * len(integrations.ROUTES)
     assert "Verifier cache hit" in out
     for framework in ("FastAPI", "Flask", "Django"):
         for label in ("unprotected", "jwtkit (verified-token cache on)", "tutorial way"):
