@@ -303,3 +303,44 @@ async def test_password_grant_can_be_switched_off(database_url: str, clock: Any)
             "/auth/login", json={"username": "alice", "password": server.passwords["alice"]}
         )
         assert response.status_code == 400 and response.json()["error"] == "unauthorized_client"
+
+
+async def test_a_refresh_cannot_keep_a_scope_the_admin_took_away(server: Server) -> None:
+    await server.runtime.users.create(
+        username="eve",
+        email=None,
+        password="eve-password-1",
+        scopes=["orders:write", "orders:read"],
+    )
+    server.passwords["eve"] = "eve-password-1"
+    tokens = await server.login("eve", scope="orders:write orders:read")
+    admin = await server.create_admin()
+    taken = await server.client.put(
+        "/admin/users/eve/scopes", json={"scopes": ["orders:read"]}, headers=bearer(admin)
+    )
+    assert taken.status_code == 200
+    refreshed = await refresh(server, tokens["refresh_token"])
+    assert refreshed.status_code == 200 and refreshed.json()["scope"] == "orders:read"
+    claims = jwtkit.decode(
+        refreshed.json()["access_token"],
+        jwtkit.KeySet.from_dict((await server.client.get("/.well-known/jwks.json")).json()),
+        algorithms=["ES256"],
+        audience="api",
+        now=server.clock.now,
+    )
+    assert claims["scope"] == "orders:read"
+    # Asking for the scope taken away is asking for more than the session may carry now.
+    again = await refresh(server, refreshed.json()["refresh_token"], scope="orders:write")
+    assert again.status_code == 400 and again.json()["error"] == "invalid_scope"
+
+
+async def test_a_demoted_admin_cannot_refresh_the_admin_scope(server: Server) -> None:
+    await server.create_admin("root")
+    tokens = await server.login("root", scope="admin")
+    other_admin = await server.create_admin("boss")
+    demoted = await server.client.put(
+        "/admin/users/root/scopes", json={"scopes": [], "admin": False}, headers=bearer(other_admin)
+    )
+    assert demoted.status_code == 200
+    refreshed = await refresh(server, tokens["refresh_token"])
+    assert refreshed.status_code == 200 and "admin" not in refreshed.json()["scope"].split()

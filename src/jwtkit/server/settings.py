@@ -193,12 +193,18 @@ class Settings(BaseSettings):
     @classmethod
     def _check_scopes(cls, value: str) -> str:
         from .errors import ServerError
-        from .services.scopes import parse_scopes
+        from .services.scopes import ADMIN_SCOPE, parse_scopes
 
         try:
-            return " ".join(parse_scopes(value))
+            scopes = parse_scopes(value)
         except ServerError as error:
             raise ValueError(error.description) from None
+        if ADMIN_SCOPE in scopes:
+            raise ValueError(
+                f"the {ADMIN_SCOPE!r} scope cannot be a default: every self-registered user "
+                "would hold it (make admins with jwtkit admin users create NAME --admin)"
+            )
+        return " ".join(scopes)
 
     @field_validator("redis_url")
     @classmethod

@@ -41,7 +41,7 @@ from ..settings import Settings
 from .audit import AuditLog
 from .denylist import Denylist, Revoked
 from .keys import SigningKeys
-from .scopes import grant_scope, parse_scopes
+from .scopes import ADMIN_SCOPE, grant_scope, join_scopes, parse_scopes
 
 __all__ = ["IssuedTokens", "TokenService"]
 
@@ -113,7 +113,7 @@ class TokenService:
         auth_time: float | None = None,
     ) -> IssuedTokens:
         """A login: a new refresh family, its first refresh token and an access token."""
-        scope = grant_scope(requested_scope, parse_scopes(user.scopes), _client_scopes(client))
+        scope = grant_scope(requested_scope, _user_scopes(user), _client_scopes(client))
         audience = _audience_for(client, audience)
         now = self._clock()
         refresh_token = new_token()
@@ -211,7 +211,7 @@ class TokenService:
         user = await session.get(User, family.user_id)
         if user is None or user.disabled_at is not None:
             raise InvalidGrantError("The refresh token is invalid")
-        scope = self._narrowed(family.scope, requested_scope)
+        scope = self._narrowed(_still_allowed(family.scope, user, client), requested_scope)
         successor = self._successor(presented)
         session.add(self._refresh_row(successor, family.id, now))
         access_token = await self._access_token(
@@ -249,7 +249,9 @@ class TokenService:
                 if following is not None and following.spent_at is None:
                     user = await session.get(User, family.user_id)
                     if user is not None and user.disabled_at is None:
-                        scope = self._narrowed(family.scope, requested_scope)
+                        scope = self._narrowed(
+                            _still_allowed(family.scope, user, client), requested_scope
+                        )
                         access_token = await self._access_token(
                             session,
                             subject=user.id,
@@ -565,6 +567,26 @@ class TokenService:
 
 def _client_scopes(client: Client) -> list[str] | None:
     return None if client.scopes is None else parse_scopes(client.scopes)
+
+
+def _user_scopes(user: User) -> list[str]:
+    """What ``user`` may be granted now: the stored scopes, ``admin`` only while an admin
+    (a stored ``admin`` without the flag, from an old row or a hand edit, grants nothing)."""
+    return [scope for scope in parse_scopes(user.scopes) if scope != ADMIN_SCOPE or user.is_admin]
+
+
+def _still_allowed(granted: str, user: User, client: Client) -> str:
+    """The part of a session's original grant that its user and client may still hold.
+
+    A refresh re-reads both: a scope an admin has taken away (or an admin demoted) must not
+    live on in a session that rotates for ever."""
+    limits = [set(_user_scopes(user))]
+    client_scopes = _client_scopes(client)
+    if client_scopes is not None:
+        limits.append(set(client_scopes))
+    return join_scopes(
+        scope for scope in parse_scopes(granted) if all(scope in limit for limit in limits)
+    )
 
 
 def _public_claims(claims: Mapping[str, Any]) -> dict[str, Any]:

@@ -63,6 +63,21 @@ def _check_email(email: str) -> str:
     return address
 
 
+def _granted_scopes(scopes: Sequence[str], *, admin: bool) -> list[str]:
+    """The scopes a user is stored with: ``admin`` exactly when the user is an admin.
+
+    The scope without the flag would pass the admin scope to every resource server that
+    trusts it while the admin API refuses it, so it is refused here, not quietly kept."""
+    granted = parse_scopes(join_scopes(scopes))
+    if not admin and ADMIN_SCOPE in granted:
+        raise InvalidRequestError(
+            f"The {ADMIN_SCOPE!r} scope comes only with making the user an admin"
+        )
+    if admin and ADMIN_SCOPE not in granted:
+        granted.append(ADMIN_SCOPE)
+    return granted
+
+
 def _check_password(password: str) -> None:
     problem = password_problem(password)
     if problem is not None:
@@ -108,9 +123,7 @@ class UserService:
         name = _check_username(username) if username is not None else None
         address = _check_email(email) if email is not None else None
         _check_password(password)
-        granted = parse_scopes(join_scopes(scopes))
-        if admin and ADMIN_SCOPE not in granted:
-            granted.append(ADMIN_SCOPE)
+        granted = _granted_scopes(scopes, admin=admin)
         password_hash = await self._passwords.hash(password)
         now = self._clock()
         display = name if name is not None else address
@@ -281,11 +294,7 @@ class UserService:
     async def set_scopes(
         self, identifier: str, scopes: Sequence[str], *, admin: bool, actor: str | None
     ) -> User:
-        granted = parse_scopes(join_scopes(scopes))
-        if admin and ADMIN_SCOPE not in granted:
-            granted.append(ADMIN_SCOPE)
-        if not admin and ADMIN_SCOPE in granted:
-            granted.remove(ADMIN_SCOPE)
+        granted = _granted_scopes(scopes, admin=admin)
         user = await self.require(identifier)
         async with self._database.transaction() as session:
             await session.execute(
