@@ -7,12 +7,14 @@ uvicorn starts: a bad setting is one line and exit code 2.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 from typing import Annotated, Any
 
 import typer
 
+from ._output import fail
 from ._server_settings import DatabaseOption, apply_to_environment, load_settings
 
 __all__ = ["serve"]
@@ -50,6 +52,7 @@ def serve(
 
     logging.basicConfig(format="%(message)s")
     logging.getLogger("jwtkit").setLevel(settings.log_level.upper())
+    _check_startable(settings)
     uvicorn.run(
         "jwtkit.server.app:create_app",
         factory=True,
@@ -69,6 +72,21 @@ def serve(
         timeout_keep_alive=5,
         timeout_graceful_shutdown=20,
     )
+
+
+def _check_startable(settings: Any) -> None:
+    """Refuse, in one line and exit code 2, a start that cannot succeed: a master key that
+    cannot open the stored signing keys, or a database that cannot be reached."""
+    from ..errors import KeyRingError
+    from ..server.db import DATABASE_UNAVAILABLE
+    from ..server.runtime import check_master_key
+
+    try:
+        asyncio.run(check_master_key(settings))
+    except KeyRingError as error:
+        fail(str(error))
+    except DATABASE_UNAVAILABLE as error:
+        fail(f"cannot reach the database: {type(error).__name__}")
 
 
 def _log_config(level: str) -> dict[str, Any]:

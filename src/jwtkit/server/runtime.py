@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from ..errors import KeyRingError
 from .db import Database
-from .db.migrate import upgrade
+from .db.migrate import current_revision, upgrade
 from .redis_connection import RedisConnection
 from .security.addresses import TrustedProxies
 from .security.passwords import PasswordHashing
@@ -27,13 +28,13 @@ from .services.grants import GrantHandler
 from .services.grants.client_credentials import ClientCredentialsGrant
 from .services.grants.password import PasswordGrant
 from .services.grants.refresh_token import RefreshTokenGrant
-from .services.keys import SigningKeys
+from .services.keys import DatabaseKeyStore, SigningKeys
 from .services.token_endpoint import TokenEndpoint
 from .services.tokens import TokenService
 from .services.users import UserService
 from .settings import Settings
 
-__all__ = ["Runtime", "open_runtime"]
+__all__ = ["Runtime", "check_master_key", "open_runtime"]
 
 log = logging.getLogger("jwtkit.server")
 
@@ -66,6 +67,7 @@ async def open_runtime(
 
     Redis's monitor is not started here (``jwtkit admin`` needs none): the server's lifespan
     starts it."""
+    await check_master_key(settings)
     migrated = await _migrate(settings) if migrate else (None, "")
     database = Database(settings.database_url, timeout=settings.database_timeout)
     redis: RedisConnection | None = None
@@ -143,5 +145,38 @@ async def _migrate(settings: Settings) -> tuple[str | None, str]:
     database = Database(settings.database_url)
     try:
         return await upgrade(database)
+    finally:
+        await database.close()
+
+
+async def check_master_key(settings: Settings) -> None:
+    """Raise :class:`~jwtkit.errors.KeyRingError` if the database holds signing keys that
+    the configured master key cannot open, or on SQLite whose master key file is gone (a new
+    one is made only for a database without keys). ``jwtkit serve`` asks before it starts,
+    so a wrong or lost master key is one clear line, never a failed start mid-lifespan."""
+    database = Database(settings.database_url, timeout=settings.database_timeout)
+    try:
+        if await current_revision(database) is None or not await DatabaseKeyStore.exists(database):
+            return  # no keys yet: they will be made under this master key
+        key_file = settings.master_key_file
+        if settings.master_key is None and key_file is not None and not key_file.exists():
+            raise KeyRingError(
+                f"JWTKIT_MASTER_KEY is not set and the master key file {key_file} is missing: "
+                "the signing keys in this database were sealed with it (restore it from the "
+                "backup next to the database's, or set JWTKIT_MASTER_KEY)"
+            )
+        try:
+            await DatabaseKeyStore(database, MasterKey.from_settings(settings)).load()
+        except KeyRingError:
+            source = (
+                "JWTKIT_MASTER_KEY"
+                if settings.master_key is not None
+                else f"the master key in {key_file}"
+            )
+            raise KeyRingError(
+                f"{source} cannot open the signing keys in this database: it is not the "
+                "master key they were sealed with (restore that key, or see docs/server.md "
+                "on replacing the master key)"
+            ) from None
     finally:
         await database.close()

@@ -3,6 +3,11 @@
 The whole ring is one row: the document :class:`~jwtkit.keyring.KeyRingSealer` makes (every
 key JWE-encrypted) and its revision. A save is one conditional UPDATE on the revision (or an
 INSERT that the primary key makes unique), so two replicas rotating at once cannot both win.
+Rotation happens on the schedule (``key_rotation_interval``) the first time a running server
+signs or publishes after it is due, and by hand (``jwtkit admin keys rotate``); a retired
+key is pruned once every token it signed has expired. The store audits each change in the
+transaction that saves it, so a change is audited exactly once however many replicas race
+to make it.
 :class:`SigningKeys` adds what the server needs on top of the ring: the verifier for tokens it
 issued and the published JWKS, each rebuilt only when the ring's revision changes.
 """
@@ -12,10 +17,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ... import Key, KeySet, Verifier
 from ...keyring import AsyncKeyRing, KeyRecord, KeyRingConflictError, KeyRingSealer, KeyRingState
@@ -30,15 +37,27 @@ __all__ = ["DatabaseKeyStore", "SigningKeys"]
 _RING_ROW = 1
 #: Least time between two reloads forced by tokens naming an unknown key.
 _FORCED_RELOAD_SECONDS = 1.0
+#: Who is changing the ring in this task (an admin's id, "cli"); None: the schedule.
+_ACTOR: ContextVar[str | None] = ContextVar("jwtkit_key_ring_actor", default=None)
 
 
 class DatabaseKeyStore:
     """An :class:`~jwtkit.keyring.AsyncKeyRingStore` in the ``key_ring`` table."""
 
-    def __init__(self, database: Database, master_key: MasterKey) -> None:
+    def __init__(
+        self, database: Database, master_key: MasterKey, audit: AuditLog | None = None
+    ) -> None:
         self._database = database
         self._sealer = KeyRingSealer(master_key=master_key.derive("key ring"))
         self._cached: tuple[bytes, KeyRingState] | None = None
+        self._audit = audit
+
+    @staticmethod
+    async def exists(database: Database) -> bool:
+        """Whether the database holds a key ring (read without opening it)."""
+        async with database.transaction() as session:
+            found = await session.scalar(select(KeyRingRow.id).where(KeyRingRow.id == _RING_ROW))
+        return found is not None
 
     async def load(self) -> KeyRingState | None:
         async with self._database.transaction() as session:
@@ -55,6 +74,10 @@ class DatabaseKeyStore:
 
     async def save(self, state: KeyRingState, expected_revision: int | None) -> None:
         document = self._sealer.seal(state)
+        # The ring saves right after loading the state it changed: that is the one replaced.
+        before = self._cached[1] if self._cached is not None else None
+        if before is not None and before.revision != expected_revision:
+            before = None
         async with self._database.transaction() as session:
             if expected_revision is None:
                 try:
@@ -74,7 +97,34 @@ class DatabaseKeyStore:
                 )
                 if result.rowcount != 1:  # type: ignore[attr-defined]
                     raise KeyRingConflictError("Another process changed the key ring")
+            self._record_change(session, before, state)
         self._cached = (document, state)
+
+    def _record_change(
+        self, session: AsyncSession, before: KeyRingState | None, after: KeyRingState
+    ) -> None:
+        """Audit what this save changes: a new current key (rotation) and pruned keys."""
+        if self._audit is None:
+            return
+        actor = _ACTOR.get()
+        trigger = "schedule" if actor is None else "admin"
+        if before is None or before.current.kid != after.current.kid:
+            self._audit.record(
+                session,
+                "key_rotated",
+                actor=actor,
+                trigger=trigger if before is not None else "first start",
+                kid=after.current.kid,
+                alg=after.current.key.alg,
+                previous=before.current.kid if before is not None else None,
+            )
+        if before is not None:
+            kept = {record.kid for record in after.records}
+            for record in before.records:
+                if record.kid not in kept:
+                    self._audit.record(
+                        session, "key_removed", actor=actor, trigger=trigger, kid=record.kid
+                    )
 
 
 class SigningKeys:
@@ -89,7 +139,7 @@ class SigningKeys:
         clock: Callable[[], float],
     ) -> None:
         self.ring = AsyncKeyRing(
-            DatabaseKeyStore(database, master_key),
+            DatabaseKeyStore(database, master_key, audit),
             alg=settings.signing_alg,
             rotate_every=settings.key_rotation_interval,
             # ID tokens (and access tokens) live at most this long.
@@ -98,7 +148,6 @@ class SigningKeys:
             reload_every=min(60, settings.jwks_max_age),
             clock=clock,
         )
-        self._audit = audit
         self._issuer = settings.issuer_url
         self._clock = clock
         self._derived_for: int | None = None
@@ -133,9 +182,12 @@ class SigningKeys:
         return True
 
     async def rotate(self, *, actor: str | None) -> Key:
-        """Rotate now (the next key signs from here on); audited."""
-        key = await self.ring.rotate()
-        await self._audit.record_alone("key_rotated", actor=actor, kid=key.kid)
+        """Rotate now (the next key signs from here on); audited with ``actor``."""
+        token = _ACTOR.set(actor or "admin")
+        try:
+            key = await self.ring.rotate()
+        finally:
+            _ACTOR.reset(token)
         await self._refresh()
         return key
 

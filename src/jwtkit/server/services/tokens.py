@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ... import encode
+from ... import Key, encode
 from ...errors import InvalidAlgorithmError, JWTKitError, KeyNotFoundError
 from ..db import Database
 from ..db.models import AccessToken, Client, RefreshFamily, RefreshToken, User
@@ -126,12 +126,14 @@ class TokenService:
             auth_time=auth_time if auth_time is not None else now,
             created_at=now,
         )
+        key = await self._signing_key()
         async with self._database.transaction() as session:
             session.add(family)
             await session.flush()
             session.add(self._refresh_row(refresh_token, family.id, now))
             access_token = await self._access_token(
                 session,
+                key=key,
                 subject=user.id,
                 user_id=user.id,
                 client=client,
@@ -153,9 +155,11 @@ class TokenService:
         """client_credentials: an access token for the client itself, no refresh token."""
         scope = grant_scope(requested_scope, _client_scopes(client) or [])
         audience = _audience_for(client, audience)
+        key = await self._signing_key()
         async with self._database.transaction() as session:
             access_token = await self._access_token(
                 session,
+                key=key,
                 subject=client.id,
                 user_id=None,
                 client=client,
@@ -173,6 +177,7 @@ class TokenService:
         if not presented or len(presented) > _MAX_TOKEN_LENGTH:
             raise InvalidGrantError("The refresh token is invalid")
         token_hash = digest(presented)
+        key = await self._signing_key()
         now = self._clock()
         async with self._database.transaction() as session:
             live_families = select(RefreshFamily.id).where(
@@ -193,9 +198,11 @@ class TokenService:
             ).first()
             if spent is not None:
                 return await self._rotate(
-                    session, presented, spent.family_id, client, requested_scope, now
+                    session, presented, spent.family_id, client, requested_scope, now, key
                 )
-        return await self._refused_refresh(presented, token_hash, client, requested_scope, ip, now)
+        return await self._refused_refresh(
+            presented, token_hash, client, requested_scope, ip, now, key
+        )
 
     async def _rotate(
         self,
@@ -205,6 +212,7 @@ class TokenService:
         client: Client,
         requested_scope: str | None,
         now: float,
+        key: Key,
     ) -> IssuedTokens:
         family = await session.get(RefreshFamily, family_id)
         assert family is not None
@@ -216,6 +224,7 @@ class TokenService:
         session.add(self._refresh_row(successor, family.id, now))
         access_token = await self._access_token(
             session,
+            key=key,
             subject=user.id,
             user_id=user.id,
             client=client,
@@ -234,6 +243,7 @@ class TokenService:
         requested_scope: str | None,
         ip: str | None,
         now: float,
+        key: Key,
     ) -> IssuedTokens:
         """Why the spend found no row: unknown, expired, revoked — or spent, which is reuse."""
         async with self._database.transaction() as session:
@@ -254,6 +264,7 @@ class TokenService:
                         )
                         access_token = await self._access_token(
                             session,
+                            key=key,
                             subject=user.id,
                             user_id=user.id,
                             client=client,
@@ -324,6 +335,7 @@ class TokenService:
         audience: str,
         family_id: str | None,
         now: float,
+        key: Key,
     ) -> str:
         issued_at = int(now)
         expires_at = issued_at + self._settings.access_token_lifetime
@@ -338,7 +350,6 @@ class TokenService:
             "client_id": client.id,
             "scope": scope,
         }
-        key = await self._keys.signing_key()
         token = encode(claims, key, algorithm=key.alg, headers={"typ": "at+jwt"})
         session.add(
             AccessToken(
@@ -350,6 +361,12 @@ class TokenService:
             )
         )
         return token
+
+    async def _signing_key(self) -> Key:
+        """The key to sign with, fetched *before* a transaction opens: fetching may read (and
+        rotate) the key ring in a transaction of its own, which on SQLite would wait for
+        the write lock the caller's transaction holds."""
+        return await self._keys.signing_key()
 
     async def family_of(self, jti: str) -> str | None:
         """The refresh family (session) an access token was issued in, if any."""
