@@ -48,3 +48,54 @@ def test_default_scopes_may_not_hand_out_the_admin_scope() -> None:
     # JWTKIT_DEFAULT_SCOPES="openid admin": every self-registered user would get it.
     with pytest.raises(ValueError, match="admin"):
         make_settings("sqlite:///:memory:", default_scopes="openid admin")
+
+
+async def test_text_postgresql_cannot_store_is_a_bad_request_not_an_outage(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    # PostgreSQL refuses NUL in text (SQLite keeps it): each of these was 503
+    # temporarily_unavailable with a "database unavailable" warning, one request at a time.
+    admin = await server.create_admin()
+    requests = [
+        ("POST", "/auth/login", {"json": {"username": "a\x00b", "password": "password-1"}}),
+        ("POST", "/auth/token", {"data": {"grant_type": "password", "username": "\x00"}}),
+        (
+            "POST",
+            "/auth/token",
+            {
+                "data": {
+                    "grant_type": "client_credentials",
+                    "client_id": "\x00",
+                    "client_secret": "x",
+                }
+            },
+        ),
+        ("POST", "/auth/revoke", {"data": {"token": "x", "client_id": "\x00"}}),
+        ("GET", "/admin/users/%00", {"headers": bearer(admin)}),
+        (
+            "POST",
+            "/admin/clients",
+            {
+                "json": {
+                    "name": "c",
+                    "grant_types": ["client_credentials"],
+                    "audiences": ["a\x00"],
+                },
+                "headers": bearer(admin),
+            },
+        ),
+    ]
+    for method, path, options in requests:
+        response = await server.client.request(method, path, **options)  # type: ignore[arg-type]
+        assert response.status_code in (400, 401, 404), (path, response.text)
+        assert response.json()["error"] != "temporarily_unavailable"
+    assert "database unavailable" not in caplog.text
+
+
+async def test_an_email_whose_folded_form_outgrows_the_column_is_refused(server: Server) -> None:
+    # 254 characters as typed; case-folded ("ß" -> "ss") it no longer fits the email_key column.
+    email = "ß" * 246 + "@ex.com"
+    response = await server.client.post(
+        "/auth/register", json={"email": email, "password": "password-123"}
+    )
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"

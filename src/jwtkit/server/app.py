@@ -33,6 +33,8 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("jwtkit.server")
 
+#: SQLSTATE class 22, "data exception": the values in a statement, not the database, are wrong.
+_DATA_EXCEPTION = "22"
 #: Seconds of clock difference from the database beyond which the start-up log warns.
 _CLOCK_TOLERANCE = 2.0
 
@@ -184,6 +186,16 @@ def _install_error_handlers(app: FastAPI) -> None:
                 error_body("conflict", "The change conflicts with existing data"), status_code=409
             )
         cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+        if str(getattr(cause, "sqlstate", "") or "").startswith(_DATA_EXCEPTION):
+            # The request's text, not the database: NUL (which PostgreSQL cannot store), a
+            # value too long for its column. An outage answer would invite a retry and log a
+            # false alarm for every such request.
+            return JSONResponse(
+                error_body(
+                    "invalid_request", "A value in the request cannot be stored or looked up"
+                ),
+                status_code=400,
+            )
         log.warning("database unavailable: %s", type(cause).__name__)
         return _unavailable()
 

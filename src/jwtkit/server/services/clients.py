@@ -161,8 +161,13 @@ class ClientService:
                 "An authorization_code client needs at least one redirect URI"
             )
         audience_list = list(dict.fromkeys(audiences)) or [self._settings.audience]
-        if any(not audience or " " in audience for audience in audience_list):
-            raise InvalidRequestError("An audience must be a non-empty string without spaces")
+        if any(
+            not audience or not audience.isprintable() or " " in audience
+            for audience in audience_list
+        ):
+            raise InvalidRequestError(
+                "An audience must be a non-empty string of printable characters without spaces"
+            )
         secret = None if public else new_token()
         client = Client(
             id=secrets.token_urlsafe(18),

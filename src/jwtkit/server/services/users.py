@@ -57,6 +57,7 @@ def _check_email(email: str) -> str:
         or not local
         or "." not in domain
         or len(address) > _MAX_EMAIL
+        or len(identifier_key(address)) > _MAX_EMAIL  # case folding lengthens some text
         or any(character.isspace() or not character.isprintable() for character in address)
     ):
         raise InvalidRequestError("The email address is not valid")
