@@ -24,7 +24,7 @@ from .. import __version__
 from .db import DATABASE_UNAVAILABLE
 from .errors import BearerError, InvalidClientError, RateLimitedError, ServerError
 from .middleware import BodyLimitMiddleware, DefaultHeadersMiddleware
-from .routes import admin, auth, health, oauth, wellknown
+from .routes import admin, auth, browser, health, oauth, wellknown
 from .routes.openapi import replace_validation_errors
 from .runtime import Runtime, open_runtime
 from .settings import Settings
@@ -66,8 +66,16 @@ def create_app(
         lifespan=lifespan,
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": True},
     )
-    for router in (oauth.router, auth.router, wellknown.router, health.router, admin.router):
+    for router in (
+        oauth.router,
+        auth.router,
+        wellknown.router,
+        health.router,
+        admin.router,
+        browser.router,
+    ):
         app.include_router(router)
+    browser.install(app, settings)
     replace_validation_errors(app)
     _install_error_handlers(app)
     app.add_middleware(DefaultHeadersMiddleware)

@@ -18,17 +18,25 @@ from .db import Database
 from .db.migrate import current_revision, upgrade
 from .redis_connection import RedisConnection
 from .security.addresses import TrustedProxies
+from .security.csrf import CsrfTokens
 from .security.passwords import PasswordHashing
 from .security.ratelimit import AbuseLimits, RateLimiter
 from .security.secrets import MasterKey
 from .services.audit import AuditLog
+from .services.authorization import AuthorizationService
+from .services.browser_sessions import BrowserSessionService
 from .services.clients import ClientService
+from .services.codes import AuthorizationCodes
+from .services.consents import ConsentService
 from .services.denylist import DatabaseDenylist, Denylist, RedisDenylist
 from .services.grants import GrantHandler
+from .services.grants.authorization_code import AuthorizationCodeGrant
 from .services.grants.client_credentials import ClientCredentialsGrant
 from .services.grants.password import PasswordGrant
 from .services.grants.refresh_token import RefreshTokenGrant
+from .services.id_tokens import IdTokens
 from .services.keys import DatabaseKeyStore, SigningKeys
+from .services.logout import LogoutService
 from .services.token_endpoint import TokenEndpoint
 from .services.tokens import TokenService
 from .services.users import UserService
@@ -53,6 +61,11 @@ class Runtime:
     clients: ClientService
     token_endpoint: TokenEndpoint
     proxies: TrustedProxies
+    browser_sessions: BrowserSessionService
+    consents: ConsentService
+    authorization: AuthorizationService
+    csrf: CsrfTokens
+    logout: LogoutService
     #: The schema revision before and after this start's migration.
     migrated: tuple[str | None, str]
     #: The shared Redis (rate limits, denylist), when ``JWTKIT_REDIS_URL`` is set.
@@ -110,10 +123,15 @@ async def open_runtime(
         )
         clients = ClientService(database, settings, tokens, audit, clock)
         await clients.ensure_first_party()
+        consents = ConsentService(database, tokens, audit, clock)
+        codes = AuthorizationCodes(
+            database, settings, tokens, keys, IdTokens(keys, settings, clock), audit, clock
+        )
         handlers: list[GrantHandler] = [
             PasswordGrant(users, tokens),
             RefreshTokenGrant(tokens),
             ClientCredentialsGrant(tokens),
+            AuthorizationCodeGrant(codes),
         ]
         token_endpoint = TokenEndpoint(
             clients, handlers, limiter, per_ip_limit=settings.rate_limit_token_per_ip
@@ -131,6 +149,11 @@ async def open_runtime(
             clients=clients,
             token_endpoint=token_endpoint,
             proxies=TrustedProxies(settings.trusted_proxies),
+            browser_sessions=BrowserSessionService(database, settings, tokens, audit, clock),
+            consents=consents,
+            authorization=AuthorizationService(clients, consents, codes, settings, clock),
+            csrf=CsrfTokens(master_key),
+            logout=LogoutService(clients, keys),
             migrated=migrated,
             redis=redis,
         )

@@ -116,6 +116,23 @@ class Settings(BaseSettings):
         "that, a login or registration is answered 503 with Retry-After.",
     )
 
+    # -- browser sign-in (authorization code, OpenID Connect) --------------------------------
+    browser_session_lifetime: int = Field(
+        12 * 3600,
+        ge=300,
+        le=30 * DAY,
+        description="Seconds a sign-in at the login page lasts: within it, another app signs "
+        "the user in without the password.",
+    )
+    authorization_code_lifetime: int = Field(
+        60, ge=5, le=60, description="Seconds an authorization code can be exchanged."
+    )
+    templates_dir: Path | None = Field(
+        None,
+        description="A directory of Jinja2 templates (login.html, consent.html, error.html, "
+        "logout.html, base.html) that replace the built-in pages of the same name.",
+    )
+
     # -- abuse -------------------------------------------------------------------------------
     rate_limit_login_per_ip: str = Field(
         "20/minute;200/hour", description="Login and password-grant attempts per client IP."

@@ -26,8 +26,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "AccessToken",
     "AuditEvent",
+    "AuthorizationCode",
     "Base",
+    "BrowserSession",
     "Client",
+    "Consent",
     "KeyRingRow",
     "RefreshFamily",
     "RefreshToken",
@@ -98,6 +101,9 @@ class RefreshFamily(Base):
     created_at: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     revoked_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The browser session (``BrowserSession.id``) it was signed in from, if any: ending
+    #: that session (logout) ends this family too.
+    browser_session_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
 
 class RefreshToken(Base):
@@ -150,6 +156,58 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: JSON object with the event's details (never a secret).
     detail: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class BrowserSession(Base):
+    """A user signed in at the login page: the cookie holds a secret whose SHA-256 is here,
+    so every replica serves it and a stolen database does not hand out sessions."""
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    #: SHA-256 (hex) of the cookie's value.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(String(36), index=True)
+    auth_time: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    ended_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class AuthorizationCode(Base):
+    """An authorization code (RFC 6749 §4.1): single use, short-lived, bound to its client,
+    redirect URI and PKCE challenge. Spending it is one conditional UPDATE; ``family_id``
+    remembers the tokens it bought, so a second use can revoke them (RFC 6749 §4.1.2)."""
+
+    __tablename__ = "authorization_codes"
+
+    #: SHA-256 (hex) of the code; the code itself is never stored.
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(36))
+    browser_session_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    scope: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    auth_time: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    spent_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    family_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class Consent(Base):
+    """What a user allowed a third-party client: remembered until the user or an admin
+    revokes it."""
+
+    __tablename__ = "consents"
+
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Space-separated scopes allowed so far.
+    scope: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[float] = mapped_column(Float)
 
 
 Index("ix_refresh_tokens_expires_at", RefreshToken.expires_at)

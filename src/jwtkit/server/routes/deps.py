@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import unquote
 
@@ -36,6 +37,7 @@ __all__ = [
     "CurrentRuntime",
     "client_credentials",
     "oauth_form",
+    "single_valued",
 ]
 
 MAX_FORM_FIELDS = 32
@@ -77,8 +79,15 @@ async def oauth_form(request: Request) -> dict[str, str]:
         ) from None
     if len(form.multi_items()) > MAX_FORM_FIELDS:
         raise InvalidRequestError(f"The form has more than {MAX_FORM_FIELDS} fields")
+    return single_valued(form.multi_items())
+
+
+def single_valued(items: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """Parameters (of a form or a query) as a dict; a repeated one or a file is refused."""
     parameters: dict[str, str] = {}
-    for name, value in form.multi_items():
+    for count, (name, value) in enumerate(items):
+        if count >= MAX_FORM_FIELDS:
+            raise InvalidRequestError(f"The request has more than {MAX_FORM_FIELDS} parameters")
         if not isinstance(value, str):
             raise InvalidRequestError("The form must not carry files")
         if name in parameters:

@@ -32,9 +32,13 @@ from ..security.secrets import MasterKey
 from ..settings import Settings
 from .audit import AuditLog
 
-__all__ = ["DatabaseKeyStore", "SigningKeys"]
+__all__ = ["ID_TOKEN_ALG", "DatabaseKeyStore", "SigningKeys"]
 
 _RING_ROW = 1
+#: The RS256 ring that signs ID tokens when the access-token ring uses another algorithm.
+_ID_TOKEN_RING_ROW = 2
+#: OpenID Connect's default ID token algorithm, the one every relying party supports.
+ID_TOKEN_ALG = "RS256"
 #: Least time between two reloads forced by tokens naming an unknown key.
 _FORCED_RELOAD_SECONDS = 1.0
 #: Who is changing the ring in this task (an admin's id, "cli"); None: the schedule.
@@ -45,24 +49,30 @@ class DatabaseKeyStore:
     """An :class:`~jwtkit.keyring.AsyncKeyRingStore` in the ``key_ring`` table."""
 
     def __init__(
-        self, database: Database, master_key: MasterKey, audit: AuditLog | None = None
+        self,
+        database: Database,
+        master_key: MasterKey,
+        audit: AuditLog | None = None,
+        *,
+        row: int = _RING_ROW,
     ) -> None:
         self._database = database
+        self._row = row
         self._sealer = KeyRingSealer(master_key=master_key.derive("key ring"))
         self._cached: tuple[bytes, KeyRingState] | None = None
         self._audit = audit
 
     @staticmethod
-    async def exists(database: Database) -> bool:
+    async def exists(database: Database, row: int = _RING_ROW) -> bool:
         """Whether the database holds a key ring (read without opening it)."""
         async with database.transaction() as session:
-            found = await session.scalar(select(KeyRingRow.id).where(KeyRingRow.id == _RING_ROW))
+            found = await session.scalar(select(KeyRingRow.id).where(KeyRingRow.id == row))
         return found is not None
 
     async def load(self) -> KeyRingState | None:
         async with self._database.transaction() as session:
             document = await session.scalar(
-                select(KeyRingRow.document).where(KeyRingRow.id == _RING_ROW)
+                select(KeyRingRow.document).where(KeyRingRow.id == self._row)
             )
         if document is None:
             return None
@@ -84,7 +94,7 @@ class DatabaseKeyStore:
                     async with session.begin_nested():
                         await session.execute(
                             insert(KeyRingRow).values(
-                                id=_RING_ROW, revision=state.revision, document=document
+                                id=self._row, revision=state.revision, document=document
                             )
                         )
                 except IntegrityError:
@@ -92,7 +102,7 @@ class DatabaseKeyStore:
             else:
                 result = await session.execute(
                     update(KeyRingRow)
-                    .where(KeyRingRow.id == _RING_ROW, KeyRingRow.revision == expected_revision)
+                    .where(KeyRingRow.id == self._row, KeyRingRow.revision == expected_revision)
                     .values(revision=state.revision, document=document)
                 )
                 if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -138,16 +148,37 @@ class SigningKeys:
         audit: AuditLog,
         clock: Callable[[], float],
     ) -> None:
+        ring_options: dict[str, Any] = {
+            "rotate_every": settings.key_rotation_interval,
+            # ID tokens (and access tokens) live at most this long.
+            "max_token_lifetime": max(settings.access_token_lifetime, 3600),
+            # Another replica's rotation is seen within the JWKS's max-age (0: every call).
+            "reload_every": min(60, settings.jwks_max_age),
+            "clock": clock,
+        }
         self.ring = AsyncKeyRing(
             DatabaseKeyStore(database, master_key, audit),
             alg=settings.signing_alg,
-            rotate_every=settings.key_rotation_interval,
-            # ID tokens (and access tokens) live at most this long.
-            max_token_lifetime=max(settings.access_token_lifetime, 3600),
-            # Another replica's rotation is seen within the JWKS's max-age (0: every call).
-            reload_every=min(60, settings.jwks_max_age),
-            clock=clock,
+            **ring_options,
         )
+        #: Signs ID tokens: RS256, a ring of its own unless access tokens use RS256 already.
+        #: Made on first use, so a server that never meets an OIDC client makes no RSA key.
+        self.id_token_ring = (
+            self.ring
+            if settings.signing_alg == ID_TOKEN_ALG
+            else AsyncKeyRing(
+                DatabaseKeyStore(database, master_key, audit, row=_ID_TOKEN_RING_ROW),
+                alg=ID_TOKEN_ALG,
+                **ring_options,
+            )
+        )
+        self._jwks_for: tuple[int, int | None] | None = None
+        self._database = database
+        #: Whether the ID-token ring exists yet (some replica signed an ID token), and when
+        #: this replica last looked: until then the JWKS publishes the access-token ring only.
+        self._id_ring_exists = self.id_token_ring is self.ring
+        self._id_ring_checked_at = float("-inf")
+        self._id_ring_recheck = min(60.0, float(settings.jwks_max_age))
         self._issuer = settings.issuer_url
         self._clock = clock
         self._derived_for: int | None = None
@@ -164,10 +195,48 @@ class SigningKeys:
         assert self._verifier is not None
         return self._verifier
 
+    async def id_token_key(self) -> Key:
+        key = await self.id_token_ring.signing_key()
+        self._id_ring_exists = True
+        return key
+
     async def jwks_json(self) -> bytes:
-        """The public JWKS document, serialized once per ring revision."""
-        await self._refresh()
+        """The public JWKS document (both rings), serialized once per pair of revisions."""
+        state = await self.ring.state()
+        id_revision: int | None = None
+        id_keys: list[dict[str, Any]] = []
+        if self.id_token_ring is not self.ring and await self._id_ring_in_use():
+            id_state = await self.id_token_ring.state()
+            id_revision = id_state.revision
+            id_keys = self.id_token_ring.policy.jwks(id_state)["keys"]
+        if (state.revision, id_revision) != self._jwks_for:
+            jwks: dict[str, Any] = self.ring.policy.jwks(state)
+            jwks["keys"] = [*jwks["keys"], *id_keys]
+            self._jwks_json = json.dumps(jwks, separators=(",", ":")).encode()
+            self._jwks_for = (state.revision, id_revision)
         return self._jwks_json
+
+    async def _id_ring_in_use(self) -> bool:
+        """Whether any replica has made the ID-token ring (looked up at most once per
+        JWKS reload interval until it has)."""
+        now = time.monotonic()
+        if not self._id_ring_exists and now - self._id_ring_checked_at >= self._id_ring_recheck:
+            self._id_ring_checked_at = now
+            self._id_ring_exists = await DatabaseKeyStore.exists(self._database, _ID_TOKEN_RING_ROW)
+        return self._id_ring_exists
+
+    async def id_token_verifier(self) -> Verifier:
+        """A Verifier for ID tokens this server issued (an ``id_token_hint`` at logout); the
+        caller decides whether an expired one still says who the user is."""
+        jwks = self.id_token_ring.policy.jwks(await self.id_token_ring.state())
+        return Verifier(
+            KeySet.from_dict(jwks),
+            algorithms=[ID_TOKEN_ALG],
+            issuer=self._issuer,
+            required=("sub", "aud"),
+            options={"verify_exp": False, "verify_iat": False, "verify_aud": False},
+            clock=self._clock,
+        )
 
     async def reload_for_unknown_key(self) -> bool:
         """A token names a key (or algorithm) this replica's ring lacks: another replica may
@@ -214,5 +283,4 @@ class SigningKeys:
             options={"verify_aud": False, "verify_iat": False},
             clock=self._clock,
         )
-        self._jwks_json = json.dumps(jwks, separators=(",", ":")).encode()
         self._derived_for = state.revision

@@ -7,10 +7,13 @@ from collections.abc import Iterable
 
 from ..errors import InvalidRequestError, InvalidScopeError
 
-__all__ = ["ADMIN_SCOPE", "grant_scope", "join_scopes", "parse_scopes"]
+__all__ = ["ADMIN_SCOPE", "IDENTITY_SCOPES", "grant_scope", "join_scopes", "parse_scopes"]
 
 #: The scope the admin API requires; only users created as admins may be granted it.
 ADMIN_SCOPE = "admin"
+#: OpenID Connect's scopes about the user's own identity: any client may ask for them at the
+#: authorization endpoint, and the user's consent decides.
+IDENTITY_SCOPES = ("openid", "profile", "email")
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,128}")
 _MAX_SCOPES = 64
 

@@ -41,9 +41,9 @@ from ..settings import Settings
 from .audit import AuditLog
 from .denylist import Denylist, Revoked
 from .keys import SigningKeys
-from .scopes import ADMIN_SCOPE, grant_scope, join_scopes, parse_scopes
+from .scopes import ADMIN_SCOPE, IDENTITY_SCOPES, grant_scope, join_scopes, parse_scopes
 
-__all__ = ["IssuedTokens", "TokenService"]
+__all__ = ["IssuedTokens", "TokenService", "user_scopes"]
 
 #: Longest token the service looks at; anything longer is not one of ours.
 _MAX_TOKEN_LENGTH = 8192
@@ -113,38 +113,69 @@ class TokenService:
         auth_time: float | None = None,
     ) -> IssuedTokens:
         """A login: a new refresh family, its first refresh token and an access token."""
-        scope = grant_scope(requested_scope, _user_scopes(user), _client_scopes(client))
+        scope = grant_scope(requested_scope, user_scopes(user), _client_scopes(client))
+        key = await self._signing_key()
+        async with self._database.transaction() as session:
+            return await self.open_family(
+                session,
+                user,
+                client,
+                key=key,
+                scope=scope,
+                family_id=str(uuid.uuid4()),
+                audience=audience,
+                ip=ip,
+                auth_time=auth_time,
+            )
+
+    async def open_family(
+        self,
+        session: AsyncSession,
+        user: User,
+        client: Client,
+        *,
+        key: Key,
+        scope: str,
+        family_id: str,
+        audience: str | None = None,
+        ip: str | None = None,
+        auth_time: float | None = None,
+        browser_session_id: str | None = None,
+    ) -> IssuedTokens:
+        """Inside the caller's transaction: a refresh family with an already-granted scope,
+        its first refresh token and an access token signed with ``key`` (fetched before the
+        transaction, see :meth:`_signing_key`). The password grant and the code exchange
+        both start sessions here."""
         audience = _audience_for(client, audience)
         now = self._clock()
         refresh_token = new_token()
         family = RefreshFamily(
-            id=str(uuid.uuid4()),
+            id=family_id,
             user_id=user.id,
             client_id=client.id,
             scope=scope,
             audience=audience,
             auth_time=auth_time if auth_time is not None else now,
             created_at=now,
+            browser_session_id=browser_session_id,
         )
-        key = await self._signing_key()
-        async with self._database.transaction() as session:
-            session.add(family)
-            await session.flush()
-            session.add(self._refresh_row(refresh_token, family.id, now))
-            access_token = await self._access_token(
-                session,
-                key=key,
-                subject=user.id,
-                user_id=user.id,
-                client=client,
-                scope=scope,
-                audience=audience,
-                family_id=family.id,
-                now=now,
-            )
-            self._audit.record(
-                session, "login", user_id=user.id, client_id=client.id, ip=ip, family=family.id
-            )
+        session.add(family)
+        await session.flush()
+        session.add(self._refresh_row(refresh_token, family.id, now))
+        access_token = await self._access_token(
+            session,
+            key=key,
+            subject=user.id,
+            user_id=user.id,
+            client=client,
+            scope=scope,
+            audience=audience,
+            family_id=family.id,
+            now=now,
+        )
+        self._audit.record(
+            session, "login", user_id=user.id, client_id=client.id, ip=ip, family=family.id
+        )
         return IssuedTokens(
             access_token, self._settings.access_token_lifetime, scope, refresh_token
         )
@@ -548,6 +579,13 @@ class TokenService:
             session, AccessToken.client_id == client_id, now=now
         )
 
+    async def revoke_families(
+        self, session: AsyncSession, condition: Any, *, reason: str
+    ) -> list[Revoked]:
+        """Inside the caller's transaction: revoke the live families matching ``condition``
+        and their access tokens."""
+        return await self._revoke_families(session, condition, reason=reason, now=self._clock())
+
     async def _revoke_families(
         self, session: AsyncSession, condition: Any, *, reason: str, now: float
     ) -> list[Revoked]:
@@ -586,7 +624,7 @@ def _client_scopes(client: Client) -> list[str] | None:
     return None if client.scopes is None else parse_scopes(client.scopes)
 
 
-def _user_scopes(user: User) -> list[str]:
+def user_scopes(user: User) -> list[str]:
     """What ``user`` may be granted now: the stored scopes, ``admin`` only while an admin
     (a stored ``admin`` without the flag, from an old row or a hand edit, grants nothing)."""
     return [scope for scope in parse_scopes(user.scopes) if scope != ADMIN_SCOPE or user.is_admin]
@@ -597,12 +635,15 @@ def _still_allowed(granted: str, user: User, client: Client) -> str:
 
     A refresh re-reads both: a scope an admin has taken away (or an admin demoted) must not
     live on in a session that rotates for ever."""
-    limits = [set(_user_scopes(user))]
+    limits = [set(user_scopes(user))]
     client_scopes = _client_scopes(client)
     if client_scopes is not None:
         limits.append(set(client_scopes))
     return join_scopes(
-        scope for scope in parse_scopes(granted) if all(scope in limit for limit in limits)
+        scope
+        for scope in parse_scopes(granted)
+        # Identity scopes were the user's consent to share who they are, not an API grant.
+        if scope in IDENTITY_SCOPES or all(scope in limit for limit in limits)
     )
 
 

@@ -1,0 +1,1 @@
+"""The server's browser side: HTML pages (login, consent, logout, errors) and their cookies."""
