@@ -9,7 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views import View
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -45,6 +45,15 @@ class OrdersView(View):
         return JsonResponse({"sub": claims["sub"], "view": "class"})
 
 
+class OrdersMethodView(View):
+    """``require_token`` straight on a method, without ``method_decorator``."""
+
+    @require_token(scopes=["orders:read"])
+    def get(self, request: HttpRequest) -> JsonResponse:
+        claims: dict[str, Any] = request.jwt_claims  # type: ignore[attr-defined]
+        return JsonResponse({"sub": claims["sub"], "view": "method"})
+
+
 class DRFPublic(APIView):
     permission_classes = (AllowAny,)
 
@@ -67,13 +76,30 @@ class DRFOrders(APIView):
         return Response({"sub": request.auth["sub"], "orders": [1, 2, 3]})
 
 
+class DRFScopesWithoutHasScopes(APIView):
+    """The careless view: ``required_scopes`` declared, ``HasScopes`` forgotten."""
+
+    permission_classes = (IsAuthenticated,)
+    required_scopes = ("orders:write",)
+
+    def get(self, request: Request) -> Response:
+        return Response({"written": True})
+
+
+class DRFScopesWithAllowAny(DRFScopesWithoutHasScopes):
+    permission_classes = (AllowAny,)
+
+
 urlpatterns = [
     path("public", public),
     path("secure-endpoint", secure_endpoint),
     path("orders", orders),
     path("orders/write", orders_write),
     path("orders/class", OrdersView.as_view()),
+    path("orders/method", OrdersMethodView.as_view()),
     path("drf/public", DRFPublic.as_view()),
     path("drf/secure-endpoint", DRFSecure.as_view()),
     path("drf/orders", DRFOrders.as_view()),
+    path("drf/careless/authenticated", DRFScopesWithoutHasScopes.as_view()),
+    path("drf/careless/allow-any", DRFScopesWithAllowAny.as_view()),
 ]

@@ -64,6 +64,8 @@ def test_reads_the_bearer_token(values: list[str], query: str, token: str | None
         (["Bearer   "], "", "no bearer token"),
         (["Bearer a b"], "", "malformed"),
         (["Bearer a\tb"], "", "malformed"),
+        (["Bearer\tabc"], "", "malformed"),  # RFC 9110 §11.4: one or more SP, never a tab
+        (["bearer \tabc"], "", "malformed"),
         (["Bearer a\r\nX-Admin: 1"], "", "malformed"),
         (["Bearer a\x00"], "", "malformed"),
         (["Bearer t\u00e9"], "", "malformed"),

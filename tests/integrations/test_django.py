@@ -69,6 +69,21 @@ def test_class_based_and_async_views(
         assert answer["WWW-Authenticate"].endswith('scope="orders:read orders:write"')
 
 
+@pytest.mark.parametrize("middleware", [MIDDLEWARE, []])
+def test_require_token_straight_on_a_view_method(
+    issuer: LoopbackIssuer, settings_for: Any, middleware: list[str]
+) -> None:
+    """Without ``method_decorator`` the first argument is the view, not the request: before
+    the fix every request was a 500 (AttributeError); now the request is found."""
+    with override_settings(JWTKIT=settings_for, MIDDLEWARE=middleware):
+        client = Client()
+        answer = client.get("/orders/method", **bearer(issuer.token()))
+        assert answer.json() == {"sub": "alice", "view": "method"}
+        refused = client.get("/orders/method")
+        assert (refused.status_code, refused["WWW-Authenticate"]) == (401, 'Bearer realm="api"')
+        assert client.get("/orders/method", **bearer(issuer.token(scope="x"))).status_code == 403
+
+
 def test_a_missing_setting_is_improperly_configured() -> None:
     with override_settings(JWTKIT=None), pytest.raises(ImproperlyConfigured, match="JWTKIT"):
         get_guard()

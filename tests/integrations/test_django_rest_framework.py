@@ -54,3 +54,28 @@ def test_an_unreachable_issuer_is_503_with_retry_after(issuer: LoopbackIssuer) -
     assert "WWW-Authenticate" not in answer
     body: dict[str, Any] = answer.json()
     assert body["detail"]["error"] == "temporarily_unavailable"
+
+
+@pytest.mark.parametrize("middleware", [["jwtkit.integrations.django.JWTAuthMiddleware"], []])
+@pytest.mark.parametrize("view", ["authenticated", "allow-any"])
+def test_required_scopes_hold_on_a_view_that_forgot_has_scopes(
+    issuer: LoopbackIssuer, middleware: list[str], view: str
+) -> None:
+    """``required_scopes`` on a view whose permission classes lack ``HasScopes`` (DRF's
+    default is AllowAny; a view setting ``(IsAuthenticated,)`` drops a default HasScopes):
+    before the fix any token, or none, reached the view."""
+    with override_settings(
+        JWTKIT={"ISSUER": issuer.issuer, "AUDIENCE": "api"}, MIDDLEWARE=middleware
+    ):
+        client = Client()
+        url = f"/drf/careless/{view}"
+        refused = client.get(url, **bearer(issuer.token(scope="orders:read")))
+        assert refused.status_code == 403
+        assert refused["WWW-Authenticate"] == (
+            'Bearer realm="api", error="insufficient_scope", error_description="The access '
+            'token does not grant the scope this needs", scope="orders:write"'
+        )
+        anonymous = client.get(url)
+        assert (anonymous.status_code, anonymous["WWW-Authenticate"]) == (401, 'Bearer realm="api"')
+        granted = client.get(url, **bearer(issuer.token(scope="orders:write")))
+        assert granted.json() == {"written": True}

@@ -146,6 +146,10 @@ CASES: dict[str, tuple[Make, Any]] = {
         lambda issuer: ([("Authorization", "Bearer abc def")], ""),
         refused(400, "invalid_request", "The Authorization header is malformed"),
     ),
+    "a tab after Bearer": (
+        lambda issuer: ([("Authorization", f"Bearer\t{issuer.token()}")], ""),
+        refused(400, "invalid_request", "The Authorization header is malformed"),
+    ),
     "two Authorization headers": (
         lambda issuer: (
             [("Authorization", f"Bearer {issuer.token()}"), ("Authorization", "Bearer x.y.z")],

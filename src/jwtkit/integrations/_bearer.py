@@ -84,6 +84,8 @@ _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
 _BEARER_HEADER = re.compile(
     r"[ \t]*[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)[ \t]*", re.ASCII
 )
+# The slow path's split of a header into scheme, separator and credentials.
+_SCHEME = re.compile(r"([^ \t]*)([ \t]*)(.*)", re.ASCII | re.DOTALL)
 # RFC 6749 §3.3 scope-token, and RFC 6750 §3's characters allowed in quoted values.
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+", re.ASCII)
 _QUOTABLE = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+", re.ASCII)
@@ -216,12 +218,16 @@ def read_bearer_token(authorization: Sequence[str], query: str | bytes = "") -> 
         raise invalid_request("The request has more than one Authorization credential")
     token = None
     if authorization:
-        scheme, _, credentials = authorization[0].strip(" \t").partition(" ")
+        parts = _SCHEME.fullmatch(authorization[0].strip(" \t"))
+        assert parts is not None  # every string matches
+        scheme, separator, credentials = parts.groups()
         if scheme.lower() == "bearer":
-            token = credentials.lstrip(" ")
+            token = credentials
             if not token:
                 raise invalid_request("The Authorization header has no bearer token")
-            if not _B64TOKEN.fullmatch(token):
+            # RFC 9110 §11.4: the scheme and its credentials are separated by spaces only; a
+            # tab there is no other scheme but a malformed Bearer header.
+            if "\t" in separator or not _B64TOKEN.fullmatch(token):
                 raise invalid_request("The Authorization header is malformed")
         # Another scheme (Basic, ...) is "no bearer token" (§3.1: no error code), unless ...
     if in_query:

@@ -111,6 +111,15 @@ def _check(request: HttpRequest, needed: tuple[str, ...]) -> HttpResponse | None
     return None
 
 
+def _request_of(arguments: tuple[Any, ...]) -> HttpRequest:
+    """The request among a view's arguments: the first, or the second when the decorator sits
+    straight on a class-based view's method (``self`` first)."""
+    for argument in arguments[:2]:
+        if hasattr(argument, "META"):
+            return cast(HttpRequest, argument)
+    raise TypeError("require_token decorates a view that takes the request")
+
+
 def require_token(scopes: Any = None) -> Any:
     """Decorate a view (sync or async; ``method_decorator`` for class-based views): it runs
     only for a valid token carrying every one of ``scopes`` (a list, or one space-separated
@@ -123,17 +132,17 @@ def require_token(scopes: Any = None) -> Any:
         if inspect.iscoroutinefunction(view):
 
             @functools.wraps(view)
-            async def protected_async(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            async def protected_async(*args: Any, **kwargs: Any) -> Any:
                 # A key fetch may block: it happens in a worker thread, off the event loop.
-                refusal = await sync_to_async(_check)(request, needed)
-                return refusal if refusal is not None else await view(request, *args, **kwargs)
+                refusal = await sync_to_async(_check)(_request_of(args), needed)
+                return refusal if refusal is not None else await view(*args, **kwargs)
 
             return cast(View, protected_async)
 
         @functools.wraps(view)
-        def protected(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            refusal = _check(request, needed)
-            return refusal if refusal is not None else view(request, *args, **kwargs)
+        def protected(*args: Any, **kwargs: Any) -> Any:
+            refusal = _check(_request_of(args), needed)
+            return refusal if refusal is not None else view(*args, **kwargs)
 
         return cast(View, protected)
 

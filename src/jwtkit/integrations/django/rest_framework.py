@@ -12,10 +12,16 @@
 and ``request.auth`` the verified claims. Settings are the same ``JWTKIT`` dict as for the
 Django middleware; refusals carry the same status, ``WWW-Authenticate`` header and body as
 every other jwtkit integration (DRF's exception handler renders them).
+
+``required_scopes`` on a view is a requirement, not a hint: on a view whose permission
+classes lack ``HasScopes`` (DRF defaults to ``AllowAny``; a view's own
+``permission_classes = (IsAuthenticated,)`` drops a default ``HasScopes``),
+``JWTAuthentication`` enforces the scopes itself and logs a warning once per view class.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rest_framework.authentication import BaseAuthentication
@@ -28,6 +34,9 @@ from . import authenticate, get_guard
 __all__ = ["BearerAPIException", "HasScopes", "JWTAuthentication"]
 
 _UNSET = object()
+logger = logging.getLogger("jwtkit.integrations.django")
+#: View classes found declaring ``required_scopes`` without ``HasScopes`` (warned once).
+_UNGUARDED_VIEWS: set[type] = set()
 
 
 class BearerAPIException(APIException):  # type: ignore[misc]
@@ -52,6 +61,12 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
                 claims = authenticate(request, guard)
             except BearerError as error:
                 raise BearerAPIException(error, guard.realm) from None
+        scopes_left_unchecked = _unguarded_required_scopes(request)
+        if scopes_left_unchecked is not None:
+            try:
+                guard.require(claims, scopes_left_unchecked)
+            except BearerError as error:
+                raise BearerAPIException(error, guard.realm) from None
         if claims is None:
             return None
         return guard.user(claims), claims
@@ -59,6 +74,25 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
     def authenticate_header(self, request: Any) -> str:
         # DRF answers its own NotAuthenticated with 401 only when this returns a challenge.
         return f'Bearer realm="{get_guard().realm}"'
+
+
+def _unguarded_required_scopes(request: Any) -> tuple[str, ...] | None:
+    """The view's ``required_scopes`` when none of its permissions is :class:`HasScopes`
+    (so nothing else would check them); None when HasScopes is there or none are declared."""
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    declared = getattr(view, "required_scopes", None)
+    if view is None or not declared:
+        return None
+    if any(isinstance(permission, HasScopes) for permission in view.get_permissions()):
+        return None
+    if type(view) not in _UNGUARDED_VIEWS:
+        _UNGUARDED_VIEWS.add(type(view))
+        logger.warning(
+            "%s declares required_scopes but its permission_classes lack HasScopes; jwtkit "
+            "enforces the scopes, but add HasScopes to permission_classes",
+            type(view).__qualname__,
+        )
+    return normalise_scopes(declared)
 
 
 class HasScopes(BasePermission):  # type: ignore[misc]
