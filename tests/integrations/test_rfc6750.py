@@ -83,6 +83,16 @@ def alg_none(issuer: LoopbackIssuer) -> str:
     return forged({"alg": "none", "typ": "at+jwt"}, claims_of(issuer, issuer.token()), b"")
 
 
+def pss_with_a_key_published_for_rs256(issuer: LoopbackIssuer) -> str:
+    # The JWKS binds the key to RS256; the token asks for PS256 with that same key.
+    key = jwtkit.Key.generate("RS256", kid="rsa-1")
+    issuer.published.append(key)
+    unbound = {name: value for name, value in key.to_dict(private=True).items() if name != "alg"}
+    headers = {"typ": "at+jwt", "kid": "rsa-1"}
+    signer = jwtkit.Key.import_key(unbound)
+    return jwtkit.encode(claims_of(issuer, issuer.token()), signer, "PS256", headers=headers)
+
+
 INVALID = "invalid_token"
 CASES: dict[str, tuple[Make, Any]] = {
     "no token": (lambda issuer: ([], ""), refused(401, None, "An access token is required")),
@@ -120,6 +130,10 @@ CASES: dict[str, tuple[Make, Any]] = {
     ),
     "HS256 keyed with the published public key": (
         bearer(hmac_with_public_key),
+        refused(401, INVALID, "The access token's algorithm is not accepted"),
+    ),
+    "PS256 with a key the issuer published for RS256": (
+        bearer(pss_with_a_key_published_for_rs256),
         refused(401, INVALID, "The access token's algorithm is not accepted"),
     ),
     "signed by a key the issuer never published": (
