@@ -194,6 +194,22 @@ def test_rejects_an_issuer_that_is_not_an_https_url(issuer_url: object, problem:
         IssuerJWKSClient(issuer_url)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("timeout", float("nan")),
+        ("timeout", float("inf")),
+        ("timeout", "5"),
+        ("retry_after", float("nan")),  # an unreachable issuer retried on every request
+        ("retry_after", "30"),
+    ],
+)
+def test_rejects_nan_infinite_or_mistyped_settings(setting: str, value: object) -> None:
+    for client_type in (IssuerJWKSClient, AsyncIssuerJWKSClient):
+        with pytest.raises(DiscoveryError, match=setting):
+            client_type("https://as.example", **{setting: value})
+
+
 def test_async_twin_discovers_once_for_concurrent_tasks(issuer: LoopbackIssuer) -> None:
     keys = AsyncIssuerJWKSClient(issuer.issuer)
     check = verifier(keys, issuer)

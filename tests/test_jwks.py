@@ -549,6 +549,50 @@ def test_rejects_inconsistent_cache_bounds() -> None:
         JWKSClient("https://issuer.example/jwks", timeout=0)
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("timeout", float("nan")),  # no deadline: a drip-feeding server holds the fetch
+        ("timeout", float("inf")),
+        ("timeout", "5"),  # was a raw TypeError
+        ("timeout", True),
+        ("refetch_cooldown", float("nan")),  # never cooling down: one fetch per made-up kid
+        ("stale_if_error", float("nan")),  # a stale set served forever
+        ("cache_lifetime", float("nan")),
+        ("min_cache_lifetime", float("nan")),
+        ("max_cache_lifetime", float("inf")),
+        ("max_response_size", float("nan")),  # no cap at all on the body
+        ("max_response_size", float("inf")),
+        ("max_response_size", 1.5),
+    ],
+)
+def test_nan_infinite_or_mistyped_client_settings_are_refused(setting: str, value: object) -> None:
+    for client_type in (JWKSClient, AsyncJWKSClient):
+        with pytest.raises(JWKSError):
+            client_type("https://issuer.example/jwks", **{setting: value})
+
+
+def test_a_nan_refetch_cooldown_cannot_make_every_made_up_kid_a_request(
+    server: JWKSServer, clock: FakeClock
+) -> None:
+    server.publish(KEY_A)
+    with pytest.raises(JWKSError, match="refetch_cooldown"):
+        client = JWKSClient(server.url, clock=clock, refetch_cooldown=float("nan"))
+        for index in range(20):
+            with pytest.raises(KeyNotFoundError):
+                client.get_key(f"made-up-{index}")
+    assert server.count() == 0
+
+
+def test_a_nan_max_response_size_is_not_an_unbounded_body(
+    server: JWKSServer, clock: FakeClock
+) -> None:
+    server.body = b'{"keys": [], "padding": "' + b"x" * 300_000 + b'"}'
+    with pytest.raises(JWKSError, match="max_response_size"):
+        JWKSClient(server.url, clock=clock, max_response_size=float("nan")).get_key_set()
+    assert server.count() == 0
+
+
 # -- parsing --------------------------------------------------------------------------------
 
 

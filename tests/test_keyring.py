@@ -155,6 +155,30 @@ def test_rejects_bad_durations() -> None:
         KeyRing(MemoryKeyStore(), max_token_lifetime=-1)
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("rotate_every", float("nan")),  # would never rotate, silently
+        ("rotate_every", float("inf")),  # "never" is spelled None
+        ("max_token_lifetime", float("nan")),  # retired keys would never be removed
+        ("leeway", float("inf")),
+        ("reload_every", float("nan")),
+        ("reload_every", "60"),
+    ],
+)
+def test_rejects_nan_infinite_or_mistyped_durations(setting: str, value: object) -> None:
+    with pytest.raises(KeyRingError, match=setting):
+        KeyRing(MemoryKeyStore(), **{setting: value})
+
+
+def test_a_nan_rotation_period_does_not_silently_stop_rotation(clock: FakeClock) -> None:
+    with pytest.raises(KeyRingError, match="rotate_every"):
+        ring = make_ring(MemoryKeyStore(), clock, rotate_every=float("nan"))
+        first = ring.signing_key().kid
+        clock.advance(3650 * DAY)
+        assert ring.signing_key().kid != first
+
+
 def test_tokens_survive_rotation_until_they_expire(clock: FakeClock) -> None:
     ring = make_ring(MemoryKeyStore(), clock)
 

@@ -13,7 +13,13 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from ._options import DEFAULT_OPTIONS, check_claim_names, check_options, timestamp
+from ._options import (
+    DEFAULT_OPTIONS,
+    check_claim_names,
+    check_duration,
+    check_options,
+    timestamp,
+)
 from .errors import (
     DecodeError,
     ExpiredSignatureError,
@@ -67,18 +73,6 @@ def _normalise_typ(value: str) -> str:
     # RFC 7515 §4.1.9: media types compare case-insensitively; "application/" may be omitted.
     value = value.lower()
     return value[12:] if value.startswith("application/") else value
-
-
-def _seconds(leeway: object) -> float:
-    if isinstance(leeway, timedelta):
-        seconds = leeway.total_seconds()
-    elif isinstance(leeway, int | float) and not isinstance(leeway, bool):
-        seconds = float(leeway) if abs(leeway) < 2**63 else math.inf
-    else:
-        raise InvalidOptionError("leeway must be a number of seconds or a timedelta")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise InvalidOptionError("leeway must be a finite, non-negative number of seconds")
-    return seconds
 
 
 def _string_set(value: str | Iterable[str] | None, name: str) -> frozenset[str] | None:
@@ -137,7 +131,7 @@ class ClaimRules:
         if subject is not None and not isinstance(subject, str):
             raise InvalidOptionError("subject must be a string")
         self.subject = subject
-        self.leeway = _seconds(leeway)
+        self.leeway = check_duration(leeway, "leeway")
         self.required = self._required_claims(
             check_claim_names(required, "required"), merged["require"]
         )

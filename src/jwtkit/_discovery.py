@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from . import _http
 from ._codec import json_loads_object
+from ._options import check_duration
 from .errors import DecodeError, DiscoveryError
 
 __all__ = [
@@ -136,8 +137,7 @@ class DiscoveryState:
     """
 
     def __init__(self, issuer: str, allow_http: bool, retry_after: float) -> None:
-        if retry_after < 0:
-            raise DiscoveryError("retry_after must not be negative")
+        retry_after = check_duration(retry_after, "retry_after", DiscoveryError)
         self.issuer = issuer
         self.allow_http = allow_http
         self.urls = metadata_urls(issuer)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from . import _http
 from ._codec import json_loads_object
+from ._options import check_duration, check_size
 from .errors import DecodeError, InvalidKeyError, JWKSError, KeyNotFoundError
 from .jwk import Key, KeySet
 from .jwk.keyset import keys_from_members
@@ -97,15 +98,19 @@ class CachePolicy:
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
 
     def __post_init__(self) -> None:
-        for name in ("default_lifetime", "min_lifetime", "max_lifetime", "refetch_cooldown"):
-            if getattr(self, name) < 0:
-                raise JWKSError(f"{name} must not be negative")
-        if self.stale_if_error < 0:
-            raise JWKSError("stale_if_error must not be negative")
+        # Checked by type and finiteness: a NaN cooldown would refetch for every made-up kid,
+        # a NaN stale_if_error would serve a stale set forever, a NaN size would cap nothing.
+        for name in (
+            "default_lifetime",
+            "min_lifetime",
+            "max_lifetime",
+            "refetch_cooldown",
+            "stale_if_error",
+        ):
+            check_duration(getattr(self, name), name, JWKSError)
+        check_size(self.max_response_size, "max_response_size", JWKSError)
         if self.min_lifetime > self.max_lifetime:
             raise JWKSError("min_lifetime must not exceed max_lifetime")
-        if self.max_response_size <= 0:
-            raise JWKSError("max_response_size must be positive")
 
 
 @dataclass(frozen=True)

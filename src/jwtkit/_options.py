@@ -13,19 +13,21 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .errors import InvalidOptionError
+from .errors import InvalidOptionError, JWTKitError
 
 __all__ = [
     "BOOLEAN_OPTIONS",
     "DEFAULT_OPTIONS",
     "check_algorithms",
     "check_bytes",
+    "check_duration",
     "check_entries",
     "check_header_argument",
     "check_options",
+    "check_size",
     "current_time",
     "timestamp",
 ]
@@ -127,6 +129,39 @@ def timestamp(value: object, what: str = "now") -> float:
     if not math.isfinite(seconds):
         raise InvalidOptionError(f"{what} must be a finite number of seconds")
     return seconds
+
+
+def check_duration(
+    value: object,
+    name: str,
+    error: type[JWTKitError] = InvalidOptionError,
+    *,
+    positive: bool = False,
+) -> float:
+    """A duration setting (timeout, lifetime, cooldown, rotation period) in seconds: a number
+    or a timedelta, finite, not negative (``positive``: above zero).
+
+    Every comparison with NaN is false, so a NaN timeout never fires, a NaN cooldown never
+    cools, a NaN lifetime never ends and a NaN rotation period never rotates: refused, as are
+    infinity, bools and strings (a raw ``TypeError`` from ``"5" <= 0`` is no answer either).
+    """
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value) if abs(value) < 2**63 else math.inf
+    else:
+        raise error(f"{name} must be a number of seconds, not {type(value).__name__}")
+    if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
+        wanted = "above zero" if positive else "not negative"
+        raise error(f"{name} must be a finite number of seconds, {wanted}")
+    return seconds
+
+
+def check_size(value: object, name: str, error: type[JWTKitError] = InvalidOptionError) -> int:
+    """A size limit in bytes: a positive integer (a NaN or infinite limit is no limit)."""
+    if type(value) is not int or value <= 0:
+        raise error(f"{name} must be a positive whole number of bytes")
+    return value
 
 
 def current_time(now: object) -> float:

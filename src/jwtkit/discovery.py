@@ -28,6 +28,7 @@ from ._discovery import (
     exchange_failure,
 )
 from ._loop_local import LoopLocal
+from ._options import check_duration
 from .errors import DiscoveryError
 from .jwk import Key, KeySet
 from .jwks import AsyncJWKSClient, JWKSClient
@@ -61,10 +62,8 @@ class _IssuerClientBase:
         clock: Callable[[], float],
         jwks_options: dict[str, Any],
     ) -> None:
-        if timeout <= 0:
-            raise DiscoveryError("timeout must be positive")
+        self._timeout = check_duration(timeout, "timeout", DiscoveryError, positive=True)
         self._state = DiscoveryState(check_issuer(issuer, allow_http), allow_http, retry_after)
-        self._timeout = timeout
         self._clock = clock
         self._jwks_options = {
             "allow_http": allow_http,

@@ -25,6 +25,7 @@ from ._jwks_cache import (
     response_too_large,
 )
 from ._loop_local import LoopLocal
+from ._options import check_duration
 from .errors import JWKSError
 from .jwk import Key, KeySet
 
@@ -69,9 +70,7 @@ class _JWKSClientBase:
             stale_if_error=stale_if_error,
             max_response_size=max_response_size,
         )
-        if timeout <= 0:
-            raise JWKSError("timeout must be positive")
-        self._timeout = timeout
+        self._timeout = check_duration(timeout, "timeout", JWKSError, positive=True)
         self._headers = {"Accept": _ACCEPT, **(headers or {})}
         self._clock = clock
         self._cache = JWKSCache(self._url, policy)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import tempfile
 import threading
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ._codec import json_dumps, json_loads_object
+from ._options import check_duration
 from .errors import InvalidKeyError, JWTKitError, KeyRingConflictError, KeyRingError
 from .jwa import get_signature_algorithm
 from .jwk import Key, OctKey
@@ -194,8 +196,8 @@ def _optional_time(member: Mapping[str, Any], name: str) -> float | None:
     value = member.get(name)
     if value is None:
         return None
-    if type(value) not in (int, float):
-        raise KeyRingError(f"Invalid key ring file: {name!r} must be a number")
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise KeyRingError(f"Invalid key ring file: {name!r} must be a finite number")
     return float(value)
 
 
@@ -425,10 +427,8 @@ class JSONFileKeyStore:
 
 
 def _seconds(value: float | timedelta, name: str) -> float:
-    seconds = value.total_seconds() if isinstance(value, timedelta) else value
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-        raise KeyRingError(f"{name} must be a non-negative number of seconds or a timedelta")
-    return float(seconds)
+    # A NaN rotate_every would never rotate and a NaN max_token_lifetime never remove.
+    return check_duration(value, name, KeyRingError)
 
 
 #: A change to the ring: the state it applies to and the time, to the state it becomes.
