@@ -30,6 +30,7 @@ from cryptography.x509.oid import NameOID
 import jwtkit
 from jwtkit import AsyncJWKSClient, JWKSClient, JWKSError, KeyNotFoundError, KeySet, OctKey
 from jwtkit._jwks_cache import CachePolicy, lifetime_from_cache_control, parse_jwks
+from jwtkit.discovery import IssuerJWKSClient
 
 # -- a JWKS server the tests control ----------------------------------------------------------
 
@@ -833,6 +834,45 @@ def test_log_lines_do_not_carry_url_credentials(
     assert f"127.0.0.1:{server.port}/jwks.json" in caplog.text
     assert "hunter2" not in caplog.text and "s3cret" not in caplog.text
     assert "hunter2" not in str(client.last_error)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\nX-Injected: 1", "\x00"])
+def test_a_credential_header_that_cannot_be_sent_never_reaches_errors_or_logs(
+    server: JWKSServer, clock: FakeClock, caplog: pytest.LogCaptureFixture, ending: str
+) -> None:
+    # A token read from a file keeps its newline; httpx refuses the header and quotes it.
+    server.publish(KEY_A)
+    credential = "Bearer hunter2-api-credential"
+    headers = {"Authorization": credential + ending}
+    with caplog.at_level(logging.WARNING, logger="jwtkit.jwks"):
+        sync_client = JWKSClient(server.url, clock=clock, headers=headers)
+        with pytest.raises(JWKSError) as sync_error:
+            sync_client.get_key_set()
+        async_client = AsyncJWKSClient(server.url, clock=clock, headers=headers)
+        with pytest.raises(JWKSError) as async_error:
+            asyncio.run(async_client.get_key_set())
+    for shown in (
+        str(sync_error.value),
+        repr(sync_error.value),
+        str(async_error.value),
+        str(sync_client.last_error),
+        str(async_client.last_error),
+        caplog.text,
+    ):
+        assert "hunter2" not in shown
+    assert "LocalProtocolError" in str(sync_error.value)  # still says what failed
+    assert server.count() == 0
+
+
+def test_reprs_do_not_carry_url_credentials() -> None:
+    # A repr lands in tracebacks, debuggers and "%r" log lines.
+    url = "https://jwks-reader:hunter2@issuer.example:8443/jwks.json?api_key=s3cret"
+    for client in (JWKSClient(url), AsyncJWKSClient(url)):
+        shown = repr(client)
+        assert "issuer.example:8443/jwks.json" in shown
+        assert "hunter2" not in shown and "s3cret" not in shown
+    issuer = IssuerJWKSClient("https://reader:hunter2@as.example/tenant")
+    assert "as.example/tenant" in repr(issuer) and "hunter2" not in repr(issuer)
 
 
 def test_refresh_fetches_now_even_while_the_cache_is_fresh(

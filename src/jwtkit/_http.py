@@ -30,14 +30,23 @@ from .errors import JWTKitError
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["ExchangeError", "Response", "ResponseTooLargeError", "check_url", "send", "send_async"]
+__all__ = [
+    "ExchangeError",
+    "Response",
+    "ResponseTooLargeError",
+    "check_url",
+    "display_url",
+    "send",
+    "send_async",
+]
 
 #: (status, headers with lower-case names, body); the body is empty unless the status is 200.
 Response = tuple[int, dict[str, str], bytes]
 
 
 class ExchangeError(JWTKitError):
-    """An HTTP exchange failed; ``reason`` says why, without URL credentials or bodies."""
+    """An HTTP exchange failed; ``reason`` says why, without URL credentials, header values or
+    bodies (never the text of the library's own exception)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -89,6 +98,19 @@ def check_url(
     return url
 
 
+def display_url(url: str) -> str:
+    """``url`` as it may be shown (reprs, log lines, messages): scheme, host, port and path,
+    without the user info or query string, which often carry credentials."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(a malformed URL)"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
 def _describe(error: BaseException, timeout: float) -> ExchangeError:
     """An ExchangeError for an httpx failure, naming what went wrong in words."""
     import httpx
@@ -104,7 +126,10 @@ def _describe(error: BaseException, timeout: float) -> ExchangeError:
     elif isinstance(error, httpx.TooManyRedirects):  # pragma: no cover - redirects are off
         reason = "redirects are not followed"
     elif isinstance(error, httpx.HTTPError):
-        reason = f"{type(error).__name__} ({error})"
+        # The class only: httpx's text can quote what was sent (an Authorization header it
+        # refused, the Basic credentials of an introspection client) or a URL with its
+        # credentials, and this reason goes into errors and log lines.
+        reason = f"the exchange failed ({type(error).__name__})"
     else:
         reason = f"unexpected {type(error).__name__}"
     return ExchangeError(reason)

@@ -15,7 +15,6 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from . import _http
 from ._codec import json_loads_object
@@ -140,11 +139,8 @@ class JWKSCache:
     """
 
     def __init__(self, url: str, policy: CachePolicy) -> None:
-        parts = urlsplit(url)
         # For log lines: no user info or query string, which may carry credentials.
-        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
-        port = f":{parts.port}" if parts.port else ""
-        self.url = f"{parts.scheme}://{host}{port}{parts.path}"
+        self.url = _http.display_url(url)
         self.policy = policy
         self._entry: _Entry | None = None
         self._last_attempt_at: float | None = None

@@ -108,10 +108,11 @@ class _IssuerClientBase:
 
     def _failed(self, error: DiscoveryError) -> None:
         self._state.record_failure(error, self._clock())
-        logger.warning("Discovery for issuer %s failed: %s", self._state.issuer, error)
+        shown = _http.display_url(self._state.issuer)
+        logger.warning("Discovery for issuer %s failed: %s", shown, error)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._state.issuer!r}>"
+        return f"<{type(self).__name__} {_http.display_url(self._state.issuer)!r}>"
 
 
 class IssuerJWKSClient(_IssuerClientBase):

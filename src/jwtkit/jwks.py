@@ -95,7 +95,7 @@ class _JWKSClientBase:
         return self._cache.expires_at
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._url!r}>"
+        return f"<{type(self).__name__} {_http.display_url(self._url)!r}>"
 
 
 class JWKSClient(_JWKSClientBase):
