@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, mldsa, rsa, x448, x25519
 
-from jwtkit import AKPKey, ECKey, InvalidKeyError, Key, OctKey, OKPKey, RSAKey
+from jwtkit import AKPKey, ECKey, InvalidKeyError, InvalidOptionError, Key, OctKey, OKPKey, RSAKey
 from jwtkit._codec import b64url_encode, json_dumps
 from jwtkit.jwa import SIGNATURE_ALGORITHMS
 
@@ -158,6 +158,15 @@ def test_pem_round_trip_private_public_and_encrypted(name: str) -> None:
     public = Key.import_key(public_pem)
     assert not public.is_private
     assert public.thumbprint() == key.thumbprint()
+
+
+@pytest.mark.parametrize("password", ["", b"", bytearray()])
+def test_an_empty_password_never_exports_a_private_key_unencrypted(password: Any) -> None:
+    # password=os.environ.get("KEY_PASSWORD", "") must not write the key in the clear.
+    key = Key.import_key(PRIVATE_OBJECTS["P-384"])
+    with pytest.raises(InvalidOptionError, match="empty password"):
+        key.to_pem(private=True, password=password)
+    assert b"ENCRYPTED" not in key.to_pem(private=True)  # password=None: clear, on purpose
 
 
 def test_public_key_cannot_export_private_members_or_pem() -> None:

@@ -76,6 +76,13 @@ def test_lookup_by_non_string_kid_is_not_found_rather_than_a_crash(kid: object) 
         KeySet([ES256_KEY]).get(kid)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("kid", [None, 1, ["ec-1"], {"kid": "ec-1"}])
+def test_membership_of_a_non_string_kid_is_false_rather_than_a_crash(kid: object) -> None:
+    # ``in`` answers as get does (a list or an object raised a raw TypeError), and the JWKS
+    # clients' cache asks ``in`` with the kid their caller passed.
+    assert kid not in KeySet([ES256_KEY])
+
+
 def test_candidates_select_by_key_type_alg_and_use() -> None:
     unlabelled = Key.generate("ES256")
     unlabelled_public = Key.import_key(unlabelled.public_key().to_dict() | {"kid": "u"})

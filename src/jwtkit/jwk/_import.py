@@ -232,6 +232,12 @@ def export_pem(key: Key, *, private: bool, password: bytes | str | None) -> byte
         raise InvalidKeyError("Only asymmetric keys have a PEM form")
     if private:
         secret = _password_bytes(password)
+        if secret is None and password is not None:
+            # An unset environment variable read as "" would otherwise write the key in clear.
+            raise InvalidOptionError(
+                "An empty password would export the private key unencrypted; pass "
+                "password=None to export it unencrypted on purpose"
+            )
         encryption: serialization.KeySerializationEncryption = (
             serialization.BestAvailableEncryption(secret)
             if secret

@@ -158,7 +158,8 @@ class KeySet:
         return len(self._keys)
 
     def __contains__(self, kid: object) -> bool:
-        return kid in self._by_kid
+        # As in get: only a string can name a key (a list or a dict is not even hashable).
+        return isinstance(kid, str) and kid in self._by_kid
 
     def __repr__(self) -> str:
         return f"<KeySet of {len(self._keys)} keys>"
