@@ -89,6 +89,38 @@ def test_generate_never_overwrites_without_force(tmp_path: Path) -> None:
     assert jwtkit.Key.import_key(out.read_text()).is_private
 
 
+def test_force_replaces_a_symlink_instead_of_writing_through_it(tmp_path: Path) -> None:
+    # --out in a shared directory where someone left a link to a file of the user's own.
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    victim.chmod(0o644)
+    out = tmp_path / "key.jwk"
+    out.symlink_to(victim)
+    result = run("keys", "generate", "-a", "ES256", "-o", str(out), "--force")
+    assert result.exit_code == 0, result.stderr
+    assert victim.read_text() == "precious" and mode(victim) == 0o644
+    assert not out.is_symlink() and mode(out) == 0o600
+    assert jwtkit.Key.import_key(out.read_text()).is_private
+    public_out = tmp_path / "jwks.json"
+    public_out.symlink_to(victim)
+    key_path = tmp_path / "key.pem"
+    key_path.write_bytes(jwtkit.Key.generate("ES256").to_pem(private=True))
+    assert run("keys", "jwks", str(key_path), "-o", str(public_out), "--force").exit_code == 0
+    assert victim.read_text() == "precious" and not public_out.is_symlink()
+    assert len(jwtkit.KeySet.from_dict(public_out.read_text())) == 1
+
+
+def test_a_dangling_symlink_is_never_followed_to_create_its_target(tmp_path: Path) -> None:
+    target = tmp_path / "planted-elsewhere.json"
+    out = tmp_path / "jwks.json"
+    out.symlink_to(target)
+    key_path = tmp_path / "key.pem"
+    key_path.write_bytes(jwtkit.Key.generate("ES256").to_pem(private=True))
+    assert_one_line_error(run("keys", "jwks", str(key_path), "-o", str(out)), 2, "--force")
+    assert_one_line_error(run("keys", "generate", "-a", "ES256", "-o", str(out)), 2, "--force")
+    assert not target.exists()
+
+
 def test_generate_json_output_to_stdout() -> None:
     output = json.loads(run("keys", "generate", "--alg", "ES384", "--json").stdout)
     private = jwtkit.Key.import_key(output["private_jwk"])

@@ -6,10 +6,12 @@ with a one-line message, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Iterable
@@ -43,7 +45,6 @@ __all__ = [
     "read_token",
     "shown",
     "write_output",
-    "write_private_file",
 ]
 
 #: Largest file (or stdin) the command line reads: keys and tokens are far smaller.
@@ -245,34 +246,51 @@ def current_time(context: typer.Context) -> float:
     return time.time()
 
 
-def write_private_file(path: str, data: bytes, *, force: bool) -> None:
-    """Write secret material readable by the owner only (mode 0600), never over a file
-    unless ``force`` is given."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
-    try:
-        descriptor = os.open(path, flags, 0o600)
-    except FileExistsError:
-        fail(f"{path!r} exists; pass --force to overwrite it")
-    except OSError as error:
-        fail(f"cannot write {path!r}: {error.strerror or error}")
-    with os.fdopen(descriptor, "wb") as file:
-        # O_CREAT's mode does not apply to an existing file that --force truncates.
-        os.fchmod(file.fileno(), 0o600)
-        file.write(data)
-
-
 def write_output(path: str | None, data: bytes, *, private: bool, force: bool) -> None:
     """``data`` to stdout, or to ``path`` (mode 0600 when it holds private material)."""
     if path is None or path == "-":
         sys.stdout.write(data.decode("utf-8"))
         return
-    if private:
-        write_private_file(path, data, force=force)
+    _write_file(path, data, 0o600 if private else 0o666 & ~_umask(), force=force)
+
+
+def _umask() -> int:
+    current = os.umask(0o077)  # reading the umask means setting it: put it straight back
+    os.umask(current)
+    return current
+
+
+def _write_file(path: str, data: bytes, mode: int, *, force: bool) -> None:
+    """The one way the command line writes a file: ``path`` becomes a new file of ``mode``,
+    whatever was there. Without ``force`` it is created exclusively (``O_EXCL`` follows no
+    symlink, dangling or not); with ``force`` the data goes to a new file beside it that is
+    then renamed over it, which replaces a symlink or hard link at ``path`` rather than
+    writing through it into a file someone else chose."""
+    if not force:
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        except FileExistsError:
+            fail(f"{path!r} exists; pass --force to overwrite it")
+        except OSError as error:
+            fail(f"cannot write {path!r}: {error.strerror or error}")
+        with os.fdopen(descriptor, "wb") as file:
+            os.fchmod(file.fileno(), mode)  # the umask may have narrowed O_CREAT's mode
+            file.write(data)
         return
     target = Path(path)
-    if target.exists() and not force:
-        fail(f"{path!r} exists; pass --force to overwrite it")
     try:
-        target.write_bytes(data)
+        descriptor, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
     except OSError as error:
         fail(f"cannot write {path!r}: {error.strerror or error}")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            os.fchmod(file.fileno(), mode)
+            file.write(data)
+        os.replace(temporary, path)
+    except OSError as error:
+        fail(f"cannot write {path!r}: {error.strerror or error}")
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
