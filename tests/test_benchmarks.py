@@ -103,3 +103,50 @@ def test_the_api_benchmark_gets_200_from_every_route_of_every_framework(
     for framework in ("FastAPI", "Flask", "Django"):
         for label in ("unprotected", "jwtkit (verified-token cache on)", "tutorial way"):
             assert f"{framework:8} {label}" in out
+
+
+def test_the_server_benchmark_drives_every_endpoint_of_a_real_server_and_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import server
+
+    args = server.parse_args(["--quick", "--sqlite", "--seconds", "0.2"])
+    document = server.run_endpoints(args)
+    result = document["databases"]["sqlite"]
+    for operation in server.OPERATIONS:
+        assert result[operation]["requests"] > 0, operation
+        assert result[operation]["errors"] == 0, result[operation]["statuses"]
+        assert result[operation]["server_cpu_ms"] > 0, operation
+    assert result[server.FLOOR]["rps"] > 0
+    assert result["login"]["vs_floor"] > 0
+    assert "sqlite     refresh" in capsys.readouterr().out
+
+    markdown = tmp_path / "benchmarks.md"
+    markdown.write_text(
+        "# B\n<!-- server-endpoints:start -->\nold\n<!-- server-endpoints:end -->\n"
+    )
+    json_path, png_path = tmp_path / "server.json", tmp_path / "server.png"
+    server.write_results("endpoints", document, json_path, png_path, markdown)
+    assert json.loads(json_path.read_text())["endpoints"]["databases"]["sqlite"]["refresh"]
+    assert png_path.read_bytes().startswith(b"\x89PNG")
+    page = markdown.read_text()
+    assert "| refresh (rotation) |" in page and "old" not in page
+
+
+def test_the_fleet_benchmark_runs_the_mix_and_the_login_burst_without_errors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks import server
+
+    args = server.parse_args(["--quick", "--replicas", "1", "--sqlite", "--duration", "1"])
+    document = server.run_fleet(args)
+    assert document["all"]["requests"] > 0
+    assert document["all"]["errors"] == 0, document["all"]["statuses"]
+    assert set(document["operations"]) == set(server.MIX)
+    (replica,) = document["replicas"]
+    assert replica["rss_start_mib"] > 10 and replica["rss_end_mib"] > 10
+    burst = document["burst"]
+    assert burst["login"]["statuses"] == {"200": args.burst}
+    assert burst["introspection_during"]["requests"] > 0
+    assert burst["introspection_during"]["errors"] == 0
+    assert "burst of" in capsys.readouterr().out
