@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 import jwtkit
 from jwtkit.server.services.clients import FIRST_PARTY_CLIENT_ID
@@ -68,6 +69,29 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_family(server: Ser
         assert 'error="invalid_token"' in answer.headers["www-authenticate"]
     events = [event.event for event in await server.runtime.audit.recent()]
     assert "refresh_token_reuse" in events
+
+
+async def test_a_refresh_is_four_statements_and_never_reads_the_built_in_client(
+    server: Server,
+) -> None:
+    # The server's hottest path (benchmarks/server.py): every statement is a round trip.
+    await server.register("alice")
+    first = await server.login("alice")
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))  # (connection, cursor, statement, ...)
+
+    engine = server.runtime.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = await refresh(server, first["refresh_token"])
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200, response.text
+    work = [text.split()[0].upper() for text in statements if not text.startswith("BEGIN")]
+    assert work == ["UPDATE", "SELECT", "INSERT", "INSERT"], statements
+    assert not any("FROM clients" in text for text in statements)
 
 
 async def test_refresh_tokens_are_stored_only_as_hashes(server: Server) -> None:

@@ -86,6 +86,7 @@ class ClientService:
         self._tokens = tokens
         self._audit = audit
         self._clock = clock
+        self._first_party: Client | None = None
 
     async def ensure_first_party(self) -> Client:
         """Create the built-in client, or bring it in line with today's settings."""
@@ -125,7 +126,11 @@ class ClientService:
                 # theirs (the second attempt finds it) instead of failing this start.
                 if attempt == 2:
                     raise
-        return await self.require(FIRST_PARTY_CLIENT_ID)
+        # The built-in client is written only here, from this process's settings, and can be
+        # neither deleted nor given a secret: this copy stays true for the process's life, so
+        # a login or refresh through it costs no client query.
+        self._first_party = await self.require(FIRST_PARTY_CLIENT_ID)
+        return self._first_party
 
     async def create(
         self,
@@ -188,7 +193,10 @@ class ClientService:
     async def authenticate(self, credentials: ClientCredentials) -> Client:
         """The client a request speaks for; ``invalid_client`` if it cannot prove it."""
         client_id = credentials.client_id or FIRST_PARTY_CLIENT_ID
-        client = await self.get(client_id)
+        if client_id == FIRST_PARTY_CLIENT_ID and self._first_party is not None:
+            client: Client | None = self._first_party
+        else:
+            client = await self.get(client_id)
         if client is None:
             raise InvalidClientError("Client authentication failed")
         if client.secret_hash is None:

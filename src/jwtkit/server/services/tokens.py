@@ -245,11 +245,18 @@ class TokenService:
         now: float,
         key: Key,
     ) -> IssuedTokens:
-        family = await session.get(RefreshFamily, family_id)
-        assert family is not None
-        user = await session.get(User, family.user_id)
-        if user is None or user.disabled_at is not None:
+        # The family and its user in one query: every statement is a round trip to the
+        # database on the hottest path of the server.
+        found = (
+            await session.execute(
+                select(RefreshFamily, User)
+                .join(User, User.id == RefreshFamily.user_id)
+                .where(RefreshFamily.id == family_id)
+            )
+        ).first()
+        if found is None or found.User.disabled_at is not None:
             raise InvalidGrantError("The refresh token is invalid")
+        family, user = found.RefreshFamily, found.User
         scope = self._narrowed(_still_allowed(family.scope, user, client), requested_scope)
         successor = self._successor(presented)
         session.add(self._refresh_row(successor, family.id, now))
