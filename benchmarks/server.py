@@ -26,7 +26,8 @@ Two modes:
   most 50 ms (hashing must not starve the event loop).
 
 A run without ``--quick`` or ``--no-write`` merges its results into
-``benchmarks/server.json``, redraws ``docs/img/server.png`` from that file and rewrites the
+``benchmarks/server.json`` (under its mode's key), draws ``docs/img/server-MODE.svg`` (by hand,
+no plotting library) and rewrites the
 tables in docs/benchmarks.md between the ``server-endpoints`` or ``server-fleet`` markers.
 Nothing in tests/ asserts a timing.
 """
@@ -49,7 +50,7 @@ from typing import Any
 
 import httpx
 
-from . import _report
+from . import _report, _svg
 from ._serve import (
     PASSWORD,
     Clients,
@@ -65,7 +66,7 @@ from ._serve import (
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
 DEFAULT_JSON = ROOT / "benchmarks" / "server.json"
-DEFAULT_PNG = ROOT / "docs" / "img" / "server.png"
+IMAGES = ROOT / "docs" / "img"
 OPERATIONS = ("login", "refresh", "client_credentials", "introspection", "jwks")
 FLOOR = "argon2 floor"
 #: The fleet's mix, in requests per hundred: resource servers introspect and fetch keys far
@@ -529,72 +530,43 @@ def fleet_markdown(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def chart(document: dict[str, Any], path: Path) -> None:
-    """Left: requests/s per operation and database (and the argon2 floor); right: the fleet's
-    requests/s second by second, and introspection latency before and during the burst."""
-    import matplotlib
+_COLOURS = ("#1565c0", "#ef6c00", "#2e7d32", "#8e24aa")
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    panels = [name for name in ("endpoints", "fleet") if name in document]
-    figure, axes = plt.subplots(
-        1,
-        len(panels) + ("fleet" in document),
-        figsize=(5.2 * (len(panels) + ("fleet" in document)), 3.6),
-        squeeze=False,
+def endpoints_chart(document: dict[str, Any]) -> str:
+    """Requests/s per operation, one bar per database, and the argon2 floor."""
+    databases = document["databases"]
+    names = [name for name in (*OPERATIONS, FLOOR) if all(name in r for r in databases.values())]
+    labels = {_NAMES.get(name, name): name for name in names}
+    return _svg.grouped_bars(
+        title="One jwtkit serve process: requests/s (load generator on the same 2 cores)",
+        groups=list(labels),
+        series=list(zip(databases, _COLOURS, strict=False)),
+        value=lambda label, database: databases[database][labels[label]]["rps"],
+        unit="req/s",
+        axis_label="requests/s (median of the rounds)",
     )
-    column = 0
-    if "endpoints" in document:
-        axis = axes[0][column]
-        databases = document["endpoints"]["databases"]
-        names = [*OPERATIONS, FLOOR]
-        width = 0.8 / len(databases)
-        for index, (database, result) in enumerate(databases.items()):
-            positions = [
-                position + (index - (len(databases) - 1) / 2) * width
-                for position in range(len(names))
-            ]
-            axis.bar(positions, [result[name]["rps"] for name in names], width, label=database)
-        axis.set_xticks(
-            range(len(names)),
-            [_NAMES.get(name, name).replace(" ", "\n", 1) for name in names],
-            fontsize=7,
-        )
-        axis.set_yscale("log")
-        axis.set_ylabel("requests/s (log scale)")
-        axis.set_title("One jwtkit serve process", fontsize=9)
-        axis.legend(fontsize=7)
-        column += 1
-    if "fleet" in document:
-        fleet = document["fleet"]
-        axis = axes[0][column]
-        axis.plot(range(len(fleet["timeline_rps"])), fleet["timeline_rps"], color="#1565c0")
-        axis.set_ylim(0, max(fleet["timeline_rps"] or [1]) * 1.2)
-        axis.set_xlabel("second of the run")
-        axis.set_ylabel("requests/s (all replicas)")
-        axis.set_title(
-            f"{fleet['replicas']} replicas, the mix: {fleet['all']['errors']} errors", fontsize=9
-        )
-        axis = axes[0][column + 1]
-        burst = fleet["burst"]
-        labels = ["p50 before", "p99 before", "p50 during", "p99 during"]
-        values = [
-            burst["introspection_before"]["p50_ms"],
-            burst["introspection_before"]["p99_ms"],
-            burst["introspection_during"]["p50_ms"],
-            burst["introspection_during"]["p99_ms"],
-        ]
-        axis.bar(labels, values, color=["#90caf9", "#1565c0", "#ffcc80", "#ef6c00"])
-        axis.axhline(50, color="#c62828", linestyle="--", linewidth=1, label="target p99 ≤ 50 ms")
-        axis.set_ylabel("introspection latency, ms")
-        axis.set_title(f"Introspection during a burst of {burst['logins']} logins", fontsize=9)
-        axis.tick_params(labelsize=7)
-        axis.legend(fontsize=7)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+
+
+def fleet_chart(document: dict[str, Any]) -> str:
+    """Latency percentiles: the whole mix, and introspection before and during the burst."""
+    burst = document["burst"]
+    rows = {
+        "the mix, every request": document["all"],
+        "introspection before the burst": burst["introspection_before"],
+        "introspection during the burst": burst["introspection_during"],
+    }
+    keys = {"p50": "p50_ms", "p99": "p99_ms", "p999": "p999_ms"}
+    return _svg.grouped_bars(
+        title=f"{document['replicas']} replicas: latency, and introspection during "
+        f"{burst['logins']} concurrent logins",
+        groups=list(keys),
+        series=list(zip(rows, _COLOURS, strict=False)),
+        value=lambda group, row: rows[row][keys[group]],
+        unit="ms",
+        axis_label="milliseconds",
+        line=(50.0, "target: introspection p99 during the burst ≤ 50 ms"),
+    )
 
 
 # -- command line ----------------------------------------------------------------------------
@@ -646,7 +618,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--json", type=Path, default=DEFAULT_JSON, help="results file to merge into"
     )
     parser.add_argument(
-        "--png", type=Path, default=DEFAULT_PNG, help="chart drawn from the results file"
+        "--svg", type=Path, help="also write the chart here (any run, even --quick)"
     )
     args = parser.parse_args(argv)
     quick = args.quick
@@ -697,24 +669,30 @@ def main(argv: list[str] | None = None) -> int:
             f"{verdict:6}  {found['description']}: {found['value']:,.3g} "
             f"(target {sign} {found['limit']:g})"
         )
+    chart = endpoints_chart if mode == "endpoints" else fleet_chart
+    if args.svg is not None:
+        args.svg.write_text(chart(document), encoding="utf-8")
     if not (args.quick or args.no_write):
-        write_results(mode, document, args.json, args.png, DOCS)
+        write_results(mode, document, args.json, IMAGES / f"server-{mode}.svg", DOCS)
     return 0
 
 
 def write_results(
-    mode: str, document: dict[str, Any], json_path: Path, png_path: Path, markdown_path: Path
+    mode: str, document: dict[str, Any], json_path: Path, svg_path: Path, markdown_path: Path
 ) -> None:
-    """Merge ``document`` into the results file under ``mode``, redraw the chart from the
-    whole file, and replace the mode's table in the Markdown page between its markers."""
+    """Store ``document`` in the results file under ``mode`` (the other mode's results stay),
+    draw its chart, and replace its table in the Markdown page between its markers."""
     stored: dict[str, Any] = {}
     if json_path.exists():
         stored = json.loads(json_path.read_text(encoding="utf-8"))
     stored[mode] = document
     json_path.write_text(json.dumps(stored, indent=2) + "\n", encoding="utf-8")
-    chart(stored, png_path)
+    chart = endpoints_chart if mode == "endpoints" else fleet_chart
+    svg_path.parent.mkdir(parents=True, exist_ok=True)
+    svg_path.write_text(chart(document), encoding="utf-8")
     render = endpoints_markdown if mode == "endpoints" else fleet_markdown
-    _report.replace_between_markers(markdown_path, f"server-{mode}", render(document))
+    text = f"{render(document)}\n\n![{mode} chart](img/{svg_path.name})"
+    _report.replace_between_markers(markdown_path, f"server-{mode}", text)
 
 
 if __name__ == "__main__":

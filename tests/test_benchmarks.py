@@ -125,16 +125,28 @@ def test_the_server_benchmark_drives_every_endpoint_of_a_real_server_and_reports
     markdown.write_text(
         "# B\n<!-- server-endpoints:start -->\nold\n<!-- server-endpoints:end -->\n"
     )
-    json_path, png_path = tmp_path / "server.json", tmp_path / "server.png"
-    server.write_results("endpoints", document, json_path, png_path, markdown)
+    json_path, svg_path = tmp_path / "server.json", tmp_path / "server-endpoints.svg"
+    server.write_results("endpoints", document, json_path, svg_path, markdown)
     assert json.loads(json_path.read_text())["endpoints"]["databases"]["sqlite"]["refresh"]
-    assert png_path.read_bytes().startswith(b"\x89PNG")
     page = markdown.read_text()
     assert "| refresh (rotation) |" in page and "old" not in page
+    assert "](img/server-endpoints.svg)" in page
+    # One bar per operation (and the argon2 floor), drawn without a plotting library.
+    assert _svg_bar_titles(svg_path) == [
+        f"{label}, sqlite: "
+        for label in (
+            "password login",
+            "refresh (rotation)",
+            "client_credentials",
+            "introspection",
+            "JWKS",
+            "argon2 floor",
+        )
+    ]
 
 
 def test_the_fleet_benchmark_runs_the_mix_and_the_login_burst_without_errors(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from benchmarks import server
 
@@ -150,3 +162,16 @@ def test_the_fleet_benchmark_runs_the_mix_and_the_login_burst_without_errors(
     assert burst["introspection_during"]["requests"] > 0
     assert burst["introspection_during"]["errors"] == 0
     assert "burst of" in capsys.readouterr().out
+    svg = tmp_path / "fleet.svg"
+    svg.write_text(server.fleet_chart(document))
+    assert len(_svg_bar_titles(svg)) == 9  # p50, p99, p999 of the mix, before, during
+
+
+def _svg_bar_titles(path: Path) -> list[str]:
+    """The tooltip of every bar, without its number."""
+    import xml.etree.ElementTree as ElementTree
+
+    namespace = "{http://www.w3.org/2000/svg}"
+    bars = ElementTree.parse(path).getroot().findall(f"{namespace}rect[@height]")
+    titles = [bar.findtext(f"{namespace}title") or "" for bar in bars]
+    return [title.split(": ")[0] + ": " for title in titles if title]
