@@ -3,9 +3,11 @@ which identifiers name one account, what odd text does to the database."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import update
 
+import jwtkit
 from jwtkit.server.db.models import User
 from jwtkit.server.errors import InvalidRequestError
 
@@ -99,3 +101,58 @@ async def test_an_email_whose_folded_form_outgrows_the_column_is_refused(server:
         "/auth/register", json={"email": email, "password": "password-123"}
     )
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+
+
+async def test_userinfo_releases_only_what_the_user_consented_to_share(server: Server) -> None:
+    # A third-party app the user allowed only "orders:read" must not read their email from
+    # /auth/userinfo: the consent page never asked about it.
+    from .browser_flow import Flow, exchange, public_client, sign_in
+
+    await server.runtime.users.create(
+        username="eve",
+        email="eve@example.com",
+        password="eve-password-1",
+        scopes=["openid", "profile", "email", "orders:read"],
+    )
+    server.passwords["eve"] = "eve-password-1"
+    app = await public_client(server, scopes=["orders:read"])
+
+    async def userinfo_with(scope: str) -> httpx.Response:
+        flow = Flow(app, scope=scope)
+        code = (await sign_in(server, flow, "eve"))["code"]
+        tokens = (await exchange(server, flow, code)).json()
+        assert tokens["scope"] == scope
+        return await server.client.get("/auth/userinfo", headers=bearer(tokens["access_token"]))
+
+    orders_only = await userinfo_with("orders:read")
+    assert orders_only.status_code == 403, orders_only.text
+    assert orders_only.json()["error"] == "insufficient_scope"
+    assert "eve@example.com" not in orders_only.text
+    openid_only = await userinfo_with("openid")
+    assert openid_only.status_code == 200
+    assert "eve@example.com" not in openid_only.text and "eve" not in openid_only.json().values()
+    with_email = await userinfo_with("openid email")
+    assert with_email.json()["email"] == "eve@example.com"
+    # The first-party login is the user's own: it sees the whole account, as before.
+    own = await server.client.get(
+        "/auth/userinfo", headers=bearer((await server.login("eve"))["access_token"])
+    )
+    assert own.json()["username"] == "eve" and own.json()["email"] == "eve@example.com"
+
+
+async def test_profile_does_not_release_an_email_that_is_the_username(server: Server) -> None:
+    from .browser_flow import Flow, exchange, public_client, sign_in
+
+    await server.client.post(
+        "/auth/register", json={"email": "zoe@example.com", "password": "zoe-password-1"}
+    )
+    server.passwords["zoe@example.com"] = "zoe-password-1"
+    app = await public_client(server)
+    flow = Flow(app, scope="openid profile")
+    code = (await sign_in(server, flow, "zoe@example.com"))["code"]
+    tokens = (await exchange(server, flow, code)).json()
+    info = await server.client.get("/auth/userinfo", headers=bearer(tokens["access_token"]))
+    assert info.status_code == 200 and "zoe@example.com" not in info.text
+    assert "zoe@example.com" not in str(
+        jwtkit.decode_complete(tokens["id_token"], options={"verify_signature": False})
+    )

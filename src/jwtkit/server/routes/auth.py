@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import AccessDeniedError, InvalidBearerTokenError, InvalidRequestError
 from ..services.clients import ClientCredentials
 from ..services.grants import TokenRequest
+from ..services.id_tokens import released_user_claims
 from .deps import (
     BearerClaims,
     BearerClaimsToRevoke,
@@ -72,10 +73,16 @@ class PasswordChange(BaseModel):
 
 
 class UserInfo(BaseModel):
+    """OIDC Core §5.3: ``sub`` and what the token's scopes release (all of it for a
+    first-party client's token); ``username`` is ``preferred_username``'s older name."""
+
     sub: str
-    username: str
-    email: str | None = None
     scope: str
+    username: str | None = None
+    preferred_username: str | None = None
+    name: str | None = None
+    email: str | None = None
+    email_verified: bool | None = None
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=RegisteredUser)
@@ -127,13 +134,14 @@ async def logout(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/userinfo", response_model=UserInfo)
+@router.get("/userinfo", response_model=UserInfo, response_model_exclude_none=True)
 async def userinfo(claims: BearerClaims, runtime: CurrentRuntime) -> Any:
     user = await runtime.users.get(str(claims["sub"]))
     if user is None or user.disabled_at is not None:
         raise InvalidBearerTokenError("The access token is invalid")
-    return UserInfo(
-        sub=user.id, username=user.username, email=user.email, scope=str(claims.get("scope", ""))
+    client = await runtime.clients.get(str(claims["client_id"]))
+    return released_user_claims(
+        user, str(claims.get("scope", "")), first_party=client is not None and client.is_first_party
     )
 
 

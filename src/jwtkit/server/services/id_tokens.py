@@ -15,23 +15,41 @@ from typing import Any
 
 from ... import encode
 from ..db.models import User
+from ..errors import InsufficientScopeError
 from ..settings import Settings
 from .keys import SigningKeys
+from .scopes import IDENTITY_SCOPES, parse_scopes
 
-__all__ = ["IdTokens", "user_claims"]
+__all__ = ["IdTokens", "released_user_claims", "user_claims"]
 
 
 def user_claims(user: User, scopes: Iterable[str]) -> dict[str, Any]:
     """``sub`` and the standard claims (OIDC Core §5.4) the granted scopes release."""
     granted = set(scopes)
     claims: dict[str, Any] = {"sub": user.id}
-    if "profile" in granted:
+    # A user who registered with an email alone has it as their username: "profile" must
+    # not release what only "email" may.
+    if "profile" in granted and (user.email is None or user.username != user.email):
         claims["preferred_username"] = user.username
         claims["name"] = user.username
     if "email" in granted and user.email is not None:
         claims["email"] = user.email
         claims["email_verified"] = False  # jwtkit does not verify addresses
     return claims
+
+
+def released_user_claims(user: User, scope: str, *, first_party: bool) -> dict[str, Any]:
+    """The userinfo answer for a token with ``scope``: what :func:`user_claims` releases for
+    it, and ``scope``. A third party's token needs ``openid`` (OIDC Core §5.3) and sees only
+    what the user consented to; a first-party client (which never asks for consent) sees the
+    whole account, under the older name ``username`` too."""
+    scopes = parse_scopes(scope)
+    if not first_party and "openid" not in scopes:
+        raise InsufficientScopeError("The openid scope is required", scope="openid")
+    released = user_claims(user, IDENTITY_SCOPES if first_party else scopes)
+    if "preferred_username" in released:
+        released["username"] = released["preferred_username"]
+    return {**released, "scope": scope}
 
 
 def _left_half_hash(value: str) -> str:
