@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import schemathesis
 
-_BEARER_PATHS = r"^/(admin/|auth/(userinfo|password|logout))"
+_BEARER_PATHS = r"^/(admin/|auth/(userinfo|password|logout|consents))"
 _CLIENT_PATHS = r"^/auth/(introspect|revoke)$"
 
 

@@ -240,6 +240,12 @@ def clients_create(
     public: Annotated[
         bool, typer.Option("--public", help="A public client (no secret: SPAs, mobile apps).")
     ] = False,
+    first_party: Annotated[
+        bool,
+        typer.Option(
+            "--first-party", help="Your own app: its users sign in without a consent page."
+        ),
+    ] = False,
     database_url: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -254,6 +260,7 @@ def clients_create(
             audiences=audience or [],
             redirect_uris=redirect_uri or [],
             public=public,
+            first_party=first_party,
             actor=ACTOR,
         )
         view = client_view(client)

@@ -28,6 +28,7 @@ from .routes import admin, auth, browser, health, oauth, wellknown
 from .routes.openapi import replace_validation_errors
 from .runtime import Runtime, open_runtime
 from .settings import Settings
+from .web.cors import CorsMiddleware
 
 __all__ = ["create_app"]
 
@@ -78,6 +79,7 @@ def create_app(
     browser.install(app, settings)
     replace_validation_errors(app)
     _install_error_handlers(app)
+    app.add_middleware(CorsMiddleware)
     app.add_middleware(DefaultHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

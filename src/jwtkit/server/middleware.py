@@ -3,7 +3,8 @@
 The body cap answers 413 before reading a body whose ``Content-Length`` is too big, and cuts
 off a chunked body the moment it passes the cap, so a 100 MB upload costs the server at most
 the cap. Responses get ``Cache-Control: no-store`` unless the route chose a cache policy
-(token responses must not be cached, RFC 6749 §5.1), plus ``X-Content-Type-Options``.
+(token responses must not be cached, RFC 6749 §5.1), plus ``X-Content-Type-Options`` and,
+unless the route set its own, ``X-Frame-Options: DENY`` and ``frame-ancestors 'none'``.
 """
 
 from __future__ import annotations
@@ -108,6 +109,12 @@ class DefaultHeadersMiddleware:
                 if b"cache-control" not in names:
                     headers += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
                 headers.append((b"x-content-type-options", b"nosniff"))
+                # No page of this server may be framed (clickjacking); HTML pages set a full
+                # policy of their own, everything else gets at least this.
+                if b"x-frame-options" not in names:
+                    headers.append((b"x-frame-options", b"DENY"))
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", b"frame-ancestors 'none'"))
                 message = {**message, "headers": headers}
             await send(message)
 

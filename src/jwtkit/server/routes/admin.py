@@ -13,7 +13,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..db.migrate import current_revision, head_revision
-from ..services.views import client_view, key_view, user_view
+from ..services.views import client_view, consent_view, key_view, user_view
+from .auth import ConsentView
 from .deps import AdminClaims, CurrentRuntime, admin_claims
 from .openapi import error_responses
 
@@ -55,6 +56,8 @@ class NewClient(BaseModel):
     audiences: list[str] = Field(default_factory=list, max_length=16)
     redirect_uris: list[str] = Field(default_factory=list, max_length=16)
     public: bool = False
+    #: The deployer's own app: its users are not asked for consent.
+    first_party: bool = False
 
 
 class UserView(BaseModel):
@@ -180,6 +183,22 @@ async def delete_user(identifier: str, runtime: CurrentRuntime, claims: AdminCla
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.get("/users/{identifier}/consents", response_model=list[ConsentView])
+async def list_user_consents(identifier: str, runtime: CurrentRuntime) -> Any:
+    user = await runtime.users.require(identifier)
+    return [consent_view(row) for row in await runtime.consents.list(user.id)]
+
+
+@router.delete("/users/{identifier}/consents/{client_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_user_consent(
+    identifier: str, client_id: str, runtime: CurrentRuntime, claims: AdminClaims
+) -> Response:
+    """Revoke what a user allowed a client; their sessions with it end."""
+    user = await runtime.users.require(identifier)
+    await runtime.consents.revoke(user.id, client_id, actor=_actor(claims))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 # -- clients ----------------------------------------------------------------------------------
 
 
@@ -197,6 +216,7 @@ async def create_client(body: NewClient, runtime: CurrentRuntime, claims: AdminC
         audiences=body.audiences,
         redirect_uris=body.redirect_uris,
         public=body.public,
+        first_party=body.first_party,
         actor=_actor(claims),
     )
     view = client_view(client)

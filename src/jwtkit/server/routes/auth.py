@@ -16,6 +16,7 @@ from ..errors import AccessDeniedError, InvalidBearerTokenError, InvalidRequestE
 from ..services.clients import ClientCredentials
 from ..services.grants import TokenRequest
 from ..services.id_tokens import released_user_claims
+from ..services.views import consent_view
 from .deps import (
     BearerClaims,
     BearerClaimsToRevoke,
@@ -135,6 +136,12 @@ async def logout(
 
 
 @router.get("/userinfo", response_model=UserInfo, response_model_exclude_none=True)
+@router.post(
+    "/userinfo",
+    summary="Userinfo (POST, as OpenID Connect allows)",
+    response_model=UserInfo,
+    response_model_exclude_none=True,
+)
 async def userinfo(claims: BearerClaims, runtime: CurrentRuntime) -> Any:
     user = await runtime.users.get(str(claims["sub"]))
     if user is None or user.disabled_at is not None:
@@ -143,6 +150,31 @@ async def userinfo(claims: BearerClaims, runtime: CurrentRuntime) -> Any:
     return released_user_claims(
         user, str(claims.get("scope", "")), first_party=client is not None and client.is_first_party
     )
+
+
+class ConsentView(BaseModel):
+    client_id: str
+    scope: str
+    granted_at: float
+
+
+@router.get("/consents", response_model=list[ConsentView])
+async def list_consents(claims: BearerClaims, runtime: CurrentRuntime) -> Any:
+    """The third-party clients this user allowed, and what they may ask for."""
+    return [consent_view(row) for row in await runtime.consents.list(str(claims["sub"]))]
+
+
+@router.delete(
+    "/consents/{client_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(404),
+)
+async def revoke_consent(client_id: str, claims: BearerClaims, runtime: CurrentRuntime) -> Response:
+    """Take back a client's access: the consent is forgotten and the user's sessions with
+    that client end (it asks again next time)."""
+    user_id = str(claims["sub"])
+    await runtime.consents.revoke(user_id, client_id, actor=user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)

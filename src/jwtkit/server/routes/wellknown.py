@@ -13,7 +13,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from ..runtime import Runtime
-from ..services.scopes import ADMIN_SCOPE
+from ..services.id_tokens import ID_TOKEN_CLAIMS
+from ..services.keys import ID_TOKEN_ALG
+from ..services.scopes import ADMIN_SCOPE, IDENTITY_SCOPES
 from .deps import CurrentRuntime
 from .openapi import error_responses
 
@@ -55,19 +57,32 @@ async def jwks(runtime: CurrentRuntime) -> Response:
 
 
 def metadata(runtime: Runtime) -> dict[str, Any]:
-    """RFC 8414 §2 metadata for this server."""
+    """RFC 8414 §2 metadata for this server, with the OpenID Connect Discovery 1.0 members
+    (one document serves both: what is listed is what is implemented, tests compare)."""
     issuer = runtime.settings.issuer_url
     auth_methods = ["client_secret_basic", "client_secret_post", "none"]
     return {
         "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/auth/token",
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
         "revocation_endpoint": f"{issuer}/auth/revoke",
         "introspection_endpoint": f"{issuer}/auth/introspect",
         "userinfo_endpoint": f"{issuer}/auth/userinfo",
-        "scopes_supported": [ADMIN_SCOPE],
-        "response_types_supported": [],
+        "end_session_endpoint": f"{issuer}/logout",
+        "scopes_supported": [*IDENTITY_SCOPES, ADMIN_SCOPE],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
         "grant_types_supported": runtime.token_endpoint.grant_types,
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
+        "prompt_values_supported": ["none", "login", "consent"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [ID_TOKEN_ALG],
+        "claims_supported": list(ID_TOKEN_CLAIMS),
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": auth_methods[:2],
@@ -81,4 +96,13 @@ def metadata(runtime: Runtime) -> dict[str, Any]:
     responses={200: {"model": ServerMetadata, "description": "The metadata"}},
 )
 async def authorization_server_metadata(runtime: CurrentRuntime) -> Any:
+    return JSONResponse(metadata(runtime), headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get(
+    "/.well-known/openid-configuration",
+    summary="OpenID Provider metadata (OpenID Connect Discovery 1.0)",
+    responses={200: {"model": ServerMetadata, "description": "The metadata"}},
+)
+async def openid_configuration(runtime: CurrentRuntime) -> Any:
     return JSONResponse(metadata(runtime), headers={"Cache-Control": "public, max-age=3600"})

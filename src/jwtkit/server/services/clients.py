@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -39,6 +40,8 @@ __all__ = [
 FIRST_PARTY_CLIENT_ID = "jwtkit-first-party"
 GRANT_TYPES = ("authorization_code", "client_credentials", "password", "refresh_token")
 _MAX_NAME = 200
+#: Seconds a replica reuses the list of CORS origins before reading the clients again.
+_ORIGINS_TTL = 5.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class ClientService:
         self._audit = audit
         self._clock = clock
         self._first_party: Client | None = None
+        self._origins: tuple[float, frozenset[str]] | None = None
 
     async def ensure_first_party(self) -> Client:
         """Create the built-in client, or bring it in line with today's settings."""
@@ -206,6 +210,23 @@ class ClientService:
         if not credentials.secret or not same_digest(credentials.secret, client.secret_hash):
             raise InvalidClientError("Client authentication failed")
         return client
+
+    async def web_origins(self) -> frozenset[str]:
+        """The origins allowed to call the token, userinfo and JWKS endpoints from a browser
+        (CORS): those of the http(s) redirect URIs of public authorization-code clients.
+        Read at most every few seconds per replica; a new client is allowed within that."""
+        now = time.monotonic()
+        if self._origins is not None and now - self._origins[0] < _ORIGINS_TTL:
+            return self._origins[1]
+        origins: set[str] = set()
+        for client in await self.list():
+            if client.secret_hash is None and "authorization_code" in client_grant_types(client):
+                for uri in client_redirect_uris(client):
+                    parts = urlsplit(uri)
+                    if parts.scheme in ("http", "https") and parts.netloc:
+                        origins.add(f"{parts.scheme}://{parts.netloc}".lower())
+        self._origins = (now, frozenset(origins))
+        return self._origins[1]
 
     async def get(self, client_id: str) -> Client | None:
         async with self._database.transaction() as session:

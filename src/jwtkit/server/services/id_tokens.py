@@ -20,7 +20,26 @@ from ..settings import Settings
 from .keys import SigningKeys
 from .scopes import IDENTITY_SCOPES, parse_scopes
 
-__all__ = ["IdTokens", "released_user_claims", "user_claims"]
+__all__ = ["ID_TOKEN_CLAIMS", "IdTokens", "released_user_claims", "user_claims"]
+
+
+#: Every claim an ID token or the userinfo endpoint may carry (discovery lists them).
+ID_TOKEN_CLAIMS = (
+    "iss",
+    "sub",
+    "aud",
+    "azp",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "at_hash",
+    "sid",
+    "preferred_username",
+    "name",
+    "email",
+    "email_verified",
+)
 
 
 def user_claims(user: User, scopes: Iterable[str]) -> dict[str, Any]:

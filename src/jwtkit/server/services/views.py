@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from ...keyring import KeyRecord
-from ..db.models import Client, User
+from ..db.models import Client, Consent, User
 from .clients import client_grant_types, client_redirect_uris
 from .scopes import parse_scopes
 
-__all__ = ["client_view", "key_view", "user_view"]
+__all__ = ["client_view", "consent_view", "key_view", "user_view"]
 
 
 def user_view(user: User) -> dict[str, Any]:
@@ -38,6 +38,14 @@ def client_view(client: Client) -> dict[str, Any]:
         "audiences": client.audiences.split(),
         "redirect_uris": client_redirect_uris(client),
         "created_at": client.created_at,
+    }
+
+
+def consent_view(consent: Consent) -> dict[str, Any]:
+    return {
+        "client_id": consent.client_id,
+        "scope": consent.scope,
+        "granted_at": consent.granted_at,
     }
 
 
