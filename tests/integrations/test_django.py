@@ -106,3 +106,53 @@ def test_a_misspelt_setting_fails_at_start_up(issuer: LoopbackIssuer) -> None:
         pytest.raises(InvalidOptionError, match="JWKS_URI"),
     ):
         JWTAuthMiddleware(lambda request: None)  # type: ignore[arg-type, return-value]
+
+
+@pytest.mark.parametrize(("middleware", "path"), [(MIDDLEWARE, "/orders"), ([], "/orders/write")])
+def test_under_asgi_one_slow_check_does_not_hold_up_the_others(
+    issuer: LoopbackIssuer, middleware: list[str], path: str
+) -> None:
+    """Under ASGI, Django runs sync code in one shared thread unless told otherwise: while
+    one request's introspection waits on a slow issuer, a request whose answer is cached
+    must still be served (before the fix it waited for the other one)."""
+    import asyncio
+    import threading
+
+    from django.test import AsyncClient
+
+    from loopback_issuer import CLIENT_ID, CLIENT_SECRET, INTROSPECTION_PATH
+
+    settings = {
+        "ISSUER": issuer.issuer,
+        "AUDIENCE": "api",
+        "REVOCATION": "introspection",
+        "CLIENT_ID": CLIENT_ID,
+        "CLIENT_SECRET": CLIENT_SECRET,
+        "REVOCATION_CACHE_SECONDS": 300,
+        "HTTP_TIMEOUT": 30,  # the slow request waits for the gate, however long that takes
+    }
+    scope = "orders:read orders:write"
+    known, fresh = issuer.token(scope=scope), issuer.token(scope=scope)
+    gate = threading.Event()
+
+    def auth(token: str) -> dict[str, Any]:
+        return {"headers": {"Authorization": f"Bearer {token}"}}
+
+    async def run() -> tuple[int, int]:
+        client = AsyncClient()
+        assert (await client.get(path, **auth(known))).status_code == 200  # answer cached
+        issuer.hold[INTROSPECTION_PATH] = gate
+        slow = asyncio.ensure_future(client.get(path, **auth(fresh)))
+        for _ in range(200):  # until the slow request's introspection reached the issuer
+            if issuer.requests[INTROSPECTION_PATH] == 2:
+                break
+            await asyncio.sleep(0.01)
+        try:
+            # Bounded, not timed: without the fix this waits for the gate (up to 10 s).
+            quick = await asyncio.wait_for(client.get(path, **auth(known)), timeout=5)
+        finally:
+            gate.set()
+        return quick.status_code, (await slow).status_code
+
+    with override_settings(JWTKIT=settings, MIDDLEWARE=middleware):
+        assert asyncio.run(run()) == (200, 200)

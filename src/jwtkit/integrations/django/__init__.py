@@ -26,7 +26,7 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, cast
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -78,23 +78,41 @@ def authenticate(request: Any, guard: BearerGuard) -> dict[str, Any] | None:
 
 
 class JWTAuthMiddleware:
-    """Verify the bearer token of every request that has one; see the module docstring."""
+    """Verify the bearer token of every request that has one; see the module docstring.
+
+    Under ASGI the check runs in a worker thread of its own (never on the event loop, and
+    not in Django's one shared thread for sync code, where a slow key fetch or
+    introspection would hold up every other request)."""
 
     sync_capable = True
-    async_capable = False  # Django runs it in a thread under ASGI: no loop is ever blocked
+    async_capable = True
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
         get_guard()  # a configuration mistake shows at start-up, not on the first request
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        guard = get_guard()
-        try:
-            claims = authenticate(request, guard)
-        except BearerError as error:
-            return error_response(error, guard.realm)
-        request.jwt_claims = claims
-        return self.get_response(request)
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self._call_async(request)
+        refusal = _verify_for_middleware(request)
+        return refusal if refusal is not None else self.get_response(request)
+
+    async def _call_async(self, request: HttpRequest) -> Any:
+        refusal = await _verify_for_middleware_async(request)
+        return refusal if refusal is not None else await self.get_response(request)
+
+
+def _verify_for_middleware(request: HttpRequest) -> HttpResponse | None:
+    """Set ``request.jwt_claims``, or the refusal when the request's token is bad."""
+    guard = get_guard()
+    try:
+        request.jwt_claims = authenticate(request, guard)
+    except BearerError as error:
+        return error_response(error, guard.realm)
+    return None
 
 
 def _check(request: HttpRequest, needed: tuple[str, ...]) -> HttpResponse | None:
@@ -109,6 +127,13 @@ def _check(request: HttpRequest, needed: tuple[str, ...]) -> HttpResponse | None
     except BearerError as error:
         return error_response(error, guard.realm)
     return None
+
+
+# A key fetch or an introspection may wait on the network: off the event loop, and in a
+# thread of its own rather than Django's one thread for sync code (thread_sensitive), so one
+# slow check never holds up the others. Neither touches the database.
+_check_async = sync_to_async(_check, thread_sensitive=False)
+_verify_for_middleware_async = sync_to_async(_verify_for_middleware, thread_sensitive=False)
 
 
 def _request_of(arguments: tuple[Any, ...]) -> HttpRequest:
@@ -133,8 +158,7 @@ def require_token(scopes: Any = None) -> Any:
 
             @functools.wraps(view)
             async def protected_async(*args: Any, **kwargs: Any) -> Any:
-                # A key fetch may block: it happens in a worker thread, off the event loop.
-                refusal = await sync_to_async(_check)(_request_of(args), needed)
+                refusal = await _check_async(_request_of(args), needed)
                 return refusal if refusal is not None else await view(*args, **kwargs)
 
             return cast(View, protected_async)
