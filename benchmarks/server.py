@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime
 import json
 import os
@@ -296,8 +297,27 @@ async def login_burst(clients: Clients, args: argparse.Namespace) -> dict[str, A
     """``args.burst`` logins at once, spread over the replicas, while ``args.probes``
     connections introspect in a closed loop: introspection latency before and during."""
     probes = args.probes
+    # The probes have connections of their own: waiting behind the logins for a free
+    # connection of the load generator's pool would be the generator's latency, not the server's.
+    limits = httpx.Limits(max_connections=probes, max_keepalive_connections=probes)
+    probing = dataclasses.replace(
+        clients,
+        http=[
+            httpx.AsyncClient(base_url=http.base_url, limits=limits, timeout=120.0)
+            for http in clients.http
+        ],
+    )
+    try:
+        return await _burst(clients, probing, args)
+    finally:
+        for http in probing.http:
+            await http.aclose()
+
+
+async def _burst(clients: Clients, probing: Clients, args: argparse.Namespace) -> dict[str, Any]:
+    probes = args.probes
     before: list[Sample] = []
-    await drive(clients, lambda _: "introspection", probes, args.burst_baseline, before)
+    await drive(probing, lambda _: "introspection", probes, args.burst_baseline, before)
     during: list[Sample] = []
     logins: list[Sample] = []
     burst_over = asyncio.Event()
@@ -307,7 +327,7 @@ async def login_burst(clients: Clients, args: argparse.Namespace) -> dict[str, A
         while not burst_over.is_set():
             sent = time.perf_counter()
             try:
-                status = await clients.request("introspection", index)
+                status = await probing.request("introspection", index)
             except httpx.HTTPError:
                 status = -1
             done = time.perf_counter()

@@ -3,6 +3,9 @@ JWTKIT_PASSWORD_HASHING_QUEUE checks wait, the next login is a 503 with Retry-Af
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -33,6 +36,35 @@ async def test_checks_beyond_the_queue_are_refused_at_once() -> None:
             group.start_soon(check)
     assert sorted(outcomes) == ["True", "True"] + ["refused"] * 8
     assert await hashing.verify(stored, "correct horse battery")  # the queue drained
+
+
+async def test_hashing_runs_on_one_long_lived_thread_per_cpu_below_the_event_loop() -> None:
+    # A burst of logins must not starve the event loop (introspections keep being answered)
+    # nor leave argon2's 19 MiB in every worker thread that ever hashed.
+    def hashers() -> set[threading.Thread]:
+        return {
+            thread
+            for thread in threading.enumerate()
+            if thread.name.startswith("jwtkit-password-hashing")
+        }
+
+    before = hashers()
+    hashing = PasswordHashing(memory_kib=19456, time_cost=2, parallelism=1, max_waiting=64)
+    try:
+        for _ in range(2):
+            async with anyio.create_task_group() as group:
+                for _ in range(4 * (os.cpu_count() or 1)):
+                    group.start_soon(hashing.hash, "correct horse battery")
+            ours = hashers() - before
+            assert 1 <= len(ours) <= (os.cpu_count() or 1)
+            if sys.platform.startswith("linux"):
+                loop = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+                for thread in ours:
+                    assert thread.native_id is not None
+                    assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == min(loop + 10, 19)
+        assert hashers() - before == ours  # the same threads hashed both bursts
+    finally:
+        hashing.close()
 
 
 @pytest.fixture

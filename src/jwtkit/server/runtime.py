@@ -84,6 +84,7 @@ async def open_runtime(
     migrated = await _migrate(settings) if migrate else (None, "")
     database = Database(settings.database_url, timeout=settings.database_timeout)
     redis: RedisConnection | None = None
+    passwords: PasswordHashing | None = None
     try:
         master_key = MasterKey.from_settings(settings)
         audit = AuditLog(database, clock)
@@ -158,6 +159,8 @@ async def open_runtime(
             redis=redis,
         )
     finally:
+        if passwords is not None:
+            passwords.close()
         if redis is not None:
             await redis.close()
         await database.close()
