@@ -9,9 +9,9 @@ from sqlalchemy import update
 
 import jwtkit
 from jwtkit.server.db.models import User
-from jwtkit.server.errors import InvalidRequestError
+from jwtkit.server.errors import InvalidGrantError, InvalidRequestError
 
-from .conftest import Server, bearer, make_settings
+from .conftest import FakeClock, Server, bearer, make_settings, running_server
 
 pytestmark = pytest.mark.anyio
 
@@ -156,3 +156,74 @@ async def test_profile_does_not_release_an_email_that_is_the_username(server: Se
     assert "zoe@example.com" not in str(
         jwtkit.decode_complete(tokens["id_token"], options={"verify_signature": False})
     )
+
+
+@pytest.mark.parametrize("change", ["password reset", "disabled", "deleted"])
+async def test_a_sign_in_in_flight_cannot_outlive_a_password_reset_or_disable(
+    server: Server, change: str
+) -> None:
+    # The attacker knows the old password and signs in over and over; one sign-in has checked
+    # the password when the owner's reset (or an admin's disable) sweeps the sessions. The
+    # family that sign-in opens after the sweep must not be the one that survives it.
+    runtime = server.runtime
+    await server.register("alice", "old-password-1")
+    user = await runtime.users.authenticate(
+        "alice", "old-password-1", ip="127.0.0.1", client_id="jwtkit-first-party"
+    )
+    if change == "password reset":
+        await runtime.users.set_password("alice", "new-password-1", actor=None)
+    elif change == "disabled":
+        await runtime.users.set_disabled("alice", True, actor=None)
+    else:
+        await runtime.users.delete("alice", actor=None)
+    client = await runtime.clients.require("jwtkit-first-party")
+    with pytest.raises(InvalidGrantError):
+        await runtime.tokens.start_session(user, client, requested_scope=None)
+
+
+async def test_a_password_reset_in_flight_waits_for_the_sign_in_lock_on_postgresql(
+    postgres_database: str, clock: FakeClock
+) -> None:
+    # The reset's transaction has changed the row but not committed when the sign-in opens
+    # its family: the sign-in must wait for it and then refuse, not slip a family in that
+    # the reset's sweep (which cannot see it) leaves alive.
+    import asyncio
+
+    import asyncpg
+
+    async with running_server(make_settings(postgres_database), clock) as server:
+        runtime = server.runtime
+        await server.register("alice", "old-password-1")
+        user = await runtime.users.authenticate(
+            "alice", "old-password-1", ip="127.0.0.1", client_id="jwtkit-first-party"
+        )
+        client = await runtime.clients.require("jwtkit-first-party")
+        reset = await asyncpg.connect(postgres_database)
+        try:
+            transaction = reset.transaction()
+            await transaction.start()
+            await reset.execute(
+                "UPDATE users SET password_hash = 'reset', password_changed_at = $1 WHERE id = $2",
+                clock.now + 1,
+                user.id,
+            )
+            sign_in = asyncio.ensure_future(
+                runtime.tokens.start_session(user, client, requested_scope=None)
+            )
+            await asyncio.sleep(0.5)
+            assert not sign_in.done()  # waiting for the reset's row lock
+            await reset.execute(
+                "UPDATE refresh_families SET revoked_at = $1 WHERE user_id = $2",
+                clock.now + 1,
+                user.id,
+            )
+            await transaction.commit()
+            with pytest.raises(InvalidGrantError):
+                await asyncio.wait_for(sign_in, 10)
+            live = await reset.fetchval(
+                "SELECT count(*) FROM refresh_families WHERE user_id = $1 AND revoked_at IS NULL",
+                user.id,
+            )
+            assert live == 0
+        finally:
+            await reset.close()

@@ -146,6 +146,7 @@ class TokenService:
         its first refresh token and an access token signed with ``key`` (fetched before the
         transaction, see :meth:`_signing_key`). The password grant and the code exchange
         both start sessions here."""
+        await self._hold_unchanged(session, user)
         audience = _audience_for(client, audience)
         now = self._clock()
         refresh_token = new_token()
@@ -179,6 +180,29 @@ class TokenService:
         return IssuedTokens(
             access_token, self._settings.access_token_lifetime, scope, refresh_token
         )
+
+    @staticmethod
+    async def _hold_unchanged(session: AsyncSession, user: User) -> None:
+        """Lock the user's row until this session's transaction ends, and refuse if the
+        account changed since ``user`` was read (its password, or disabled, or deleted).
+
+        The password was checked before this transaction: a password change or a disable
+        committed in between revoked every family that existed then, not this one, which
+        would outlive it. Under the lock (PostgreSQL ``FOR SHARE``; SQLite's write lock
+        serializes anyway) the two orders are both safe: the change waits for this family
+        to exist and revokes it, or this sees the change."""
+        current = await session.scalar(
+            select(User)
+            .where(User.id == user.id)
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
+        )
+        if (
+            current is None
+            or current.disabled_at is not None
+            or current.password_hash != user.password_hash
+        ):
+            raise InvalidGrantError("The account changed while signing in; sign in again")
 
     async def client_token(
         self, client: Client, *, requested_scope: str | None, audience: str | None = None

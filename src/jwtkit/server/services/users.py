@@ -263,8 +263,10 @@ class UserService:
         """Delete a user; their tokens stay on the denylist until they expire."""
         user = await self.require(identifier)
         async with self._database.transaction() as session:
-            await self._tokens.revoke_user_tokens(session, user.id, reason="user_deleted")
+            # The row first: its lock makes a sign-in in flight wait, then find no user
+            # (rather than open a session after the sweep below).
             await session.execute(delete(User).where(User.id == user.id))
+            await self._tokens.revoke_user_tokens(session, user.id, reason="user_deleted")
             self._audit.record(session, "user_deleted", user_id=user.id, actor=actor)
 
     async def set_password(self, identifier: str, password: str, *, actor: str | None) -> None:
