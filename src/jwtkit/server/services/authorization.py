@@ -251,8 +251,9 @@ class AuthorizationService:
     def _needs_login(self, request: AuthorizationRequest, signed_in: SignedIn | None) -> bool:
         if signed_in is None or "login" in request.prompt:
             return True
-        if request.max_age is not None:
-            return self._clock() - signed_in.session.auth_time > request.max_age
+        if request.max_age is not None:  # max_age=0 asks for a fresh login (OIDC Core §3.1.2.1)
+            elapsed = self._clock() - signed_in.session.auth_time
+            return request.max_age == 0 or elapsed > request.max_age
         return False
 
     async def _code(
