@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -100,3 +101,55 @@ async def test_a_flood_of_logins_is_shed_instead_of_queued_without_bound(
         if response.status_code == 503:
             assert response.json()["error"] == "temporarily_unavailable"
             assert int(response.headers["retry-after"]) > 0
+
+
+async def test_a_flood_of_registrations_is_shed_and_a_shed_one_creates_no_user(
+    small_queue: Server,
+) -> None:
+    responses: dict[str, Any] = {}
+
+    async def register(name: str) -> None:
+        responses[name] = await small_queue.client.post(
+            "/auth/register", json={"username": name, "password": "correct horse battery"}
+        )
+
+    async with anyio.create_task_group() as group:
+        for index in range(8):
+            group.start_soon(register, f"user{index}")
+    statuses = [response.status_code for response in responses.values()]
+    assert set(statuses) == {201, 503} and statuses.count(503) >= 4
+    for name, response in responses.items():
+        user = await small_queue.runtime.users.find(name)
+        if response.status_code == 503:
+            assert response.json()["error"] == "temporarily_unavailable"
+            assert int(response.headers["retry-after"]) > 0
+            assert user is None  # no partial write: refused before the user was created
+        else:
+            assert user is not None
+
+
+async def test_the_password_grant_is_shed_like_a_login(small_queue: Server) -> None:
+    responses = []
+
+    async def token() -> None:
+        responses.append(
+            await small_queue.client.post(
+                "/auth/token",
+                data={
+                    "grant_type": "password",
+                    "username": "alice",
+                    "password": "correct horse battery",
+                },
+            )
+        )
+
+    async with anyio.create_task_group() as group:
+        for _ in range(8):
+            group.start_soon(token)
+    statuses = [response.status_code for response in responses]
+    assert set(statuses) == {200, 503} and statuses.count(503) >= 4
+    for response in responses:
+        if response.status_code == 503:
+            assert response.json()["error"] == "temporarily_unavailable"
+            assert int(response.headers["retry-after"]) > 0
+            assert "access_token" not in response.text

@@ -3,6 +3,8 @@ timeout and is then skipped until a ping answers, and each outage is logged once
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from faults import TcpProxy, proxied_url, target_of, tcp_proxy
+from serving import free_port, jwtkit_command
 
 from .conftest import REDIS_URL, FakeClock, Server, basic, make_settings, running_server
 
@@ -19,6 +22,68 @@ pytestmark = pytest.mark.anyio
 def test_rejects_a_redis_url_that_is_not_redis(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="must start with redis://"):
         make_settings(f"sqlite:///{tmp_path / 'j.db'}", redis_url="http://redis.internal:6379")
+
+
+MISTYPED_REDIS_URLS = {
+    "redis:/redis.internal:6379/0": "must start with redis://",
+    "redis.internal:6379": "must start with redis://",
+    # The Redis client would fail at start with a traceback:
+    "redis://:hunter2-secret@redis.internal:63a9/0": "port must be a number",
+    "redis://:hunter2-secret@redis.internal:99999/0": "port must be a number",
+    "redis://redis.internal:0/0": "port must be a number",
+    # ... or quietly use database 0, or localhost:
+    "redis://:hunter2-secret@redis.internal:6379/zero": "database .* must be a number",
+    "redis://redis.internal:6379/0?db=one": "database .* must be a number",
+    "redis://": "names no host",
+    "redis://:hunter2-secret@:6379/0": "names no host",
+    "unix://": "needs the socket's path",
+}
+
+
+@pytest.mark.parametrize("url", list(MISTYPED_REDIS_URLS))
+def test_a_mistyped_redis_url_is_refused_with_what_is_wrong_and_no_password(
+    tmp_path: Path, url: str
+) -> None:
+    with pytest.raises(ValidationError, match=MISTYPED_REDIS_URLS[url]) as refused:
+        make_settings(f"sqlite:///{tmp_path / 'j.db'}", redis_url=url)
+    message = str(refused.value.errors()[0]["msg"])
+    assert "hunter2" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://redis.internal:6379/0",
+        "rediss://user:pw@redis.internal:6380/15",
+        "redis://redis.internal",
+        "unix:///run/redis.sock?db=2",
+    ],
+)
+def test_well_formed_redis_urls_are_accepted(tmp_path: Path, url: str) -> None:
+    assert make_settings(f"sqlite:///{tmp_path / 'j.db'}", redis_url=url).redis_url == url
+
+
+def test_jwtkit_serve_with_a_mistyped_redis_url_exits_with_one_line_and_no_traceback(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [*jwtkit_command(), "serve", "--port", str(free_port())],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "JWTKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'j.db'}",
+            "JWTKIT_REDIS_URL": "redis://:hunter2-secret@127.0.0.1:63a9/0",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert "JWTKIT_REDIS_URL" in output and "port must be a number" in output
+    assert "Traceback" not in output and "hunter2" not in output
+    assert not (tmp_path / "j.db").exists()  # refused before anything was written
 
 
 @pytest.fixture

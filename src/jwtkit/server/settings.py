@@ -11,11 +11,12 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["Settings", "async_database_url"]
+__all__ = ["Settings", "async_database_url", "redis_url_problem"]
 
 SigningAlgorithm = Literal["ES256", "ES384", "RS256", "PS256", "EdDSA"]
 DAY = 86400
@@ -226,11 +227,10 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError(
-                "the Redis URL must start with redis://, rediss:// (TLS) or unix:// "
-                "(e.g. redis://redis.internal:6379/0)"
-            )
+        if value is not None:
+            problem = redis_url_problem(value)
+            if problem is not None:
+                raise ValueError(f"{problem} (e.g. redis://redis.internal:6379/0)")
         return value
 
     @field_validator("database_url")
@@ -296,6 +296,31 @@ class Settings(BaseSettings):
         """Where a generated master key is kept (SQLite without JWTKIT_MASTER_KEY only)."""
         database = self.sqlite_path
         return None if database is None else database.with_name(database.name + ".master-key")
+
+
+def redis_url_problem(url: str) -> str | None:
+    """What is wrong with a Redis URL, or None. The Redis client would otherwise fail at start
+    with a traceback (a bad port), or quietly use database 0 (``/zero``) or localhost
+    (``redis://``). The message never repeats the URL, which may hold a password."""
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return "the Redis URL must start with redis://, rediss:// (TLS) or unix://"
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return None if parts.path else "a unix:// Redis URL needs the socket's path"
+    if not parts.hostname:
+        return "the Redis URL names no host"
+    try:
+        port = parts.port  # urlsplit checks the port when it is read
+    except ValueError:
+        port = 0
+    if port == 0:
+        return "the Redis URL's port must be a number from 1 to 65535"
+    database = parts.path.strip("/")
+    databases = [database] if database else []
+    databases += [value for name, value in parse_qsl(parts.query) if name == "db"]
+    if any(not number.isdigit() or not number.isascii() for number in databases):
+        return "the Redis database (the URL's path or its db parameter) must be a number"
+    return None
 
 
 def async_database_url(url: str) -> str:
