@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: serving
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))  # webapp
 
 from browser_stack import AttackerSite, Stack, attacker_site, running_stack
 
