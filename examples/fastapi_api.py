@@ -18,11 +18,14 @@ from jwtkit.integrations.fastapi import JWTBearer
 ISSUER = os.environ["JWTKIT_ISSUER"]
 AUDIENCE = os.environ.get("JWTKIT_AUDIENCE", "api")
 # Optional: ask the issuer (RFC 7662) whether a token was revoked; off unless configured.
+# An answer is reused for JWTKIT_REVOCATION_CACHE_SECONDS (default 30): how late a sign-out
+# may reach this API, traded against one introspection call per token and period.
 REVOCATION: dict[str, Any] = (
     {
         "revocation": "introspection",
         "client_id": os.environ["JWTKIT_CLIENT_ID"],
         "client_secret": os.environ["JWTKIT_CLIENT_SECRET"],
+        "revocation_cache_seconds": float(os.environ.get("JWTKIT_REVOCATION_CACHE_SECONDS", "30")),
     }
     if "JWTKIT_CLIENT_ID" in os.environ
     else {}

@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -58,9 +57,9 @@ class Stack:
     shop: WebApp
     _admin_token: str = field(default="", repr=False)
 
-    def new_user(self, scopes: tuple[str, ...] = ("orders:read",)) -> str:
-        """A user of the test's own (password :data:`PASSWORD`); answers the username."""
-        username = f"user-{uuid.uuid4().hex[:8]}"
+    def new_user(self, username: str, scopes: tuple[str, ...] = ("orders:read",)) -> str:
+        """A user of the test's own (password :data:`PASSWORD`); answers the username.
+        Each test names its own, so its screenshots are the same on every run."""
         answer = httpx.post(
             f"{self.issuer}/admin/users",
             json={"username": username, "password": PASSWORD, "scopes": list(scopes)},
@@ -185,6 +184,7 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
                     "JWTKIT_AUDIENCE": "api",
                     "JWTKIT_CLIENT_ID": introspection["client_id"],
                     "JWTKIT_CLIENT_SECRET": introspection["client_secret"],
+                    "JWTKIT_REVOCATION_CACHE_SECONDS": "0",  # a sign-out shows at once
                 },
             )
         )

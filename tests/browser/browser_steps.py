@@ -45,7 +45,7 @@ def sign_in(page: Any, app: WebApp, username: str) -> None:
 def sign_out(page: Any, app: WebApp) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You have signed out.")).to_be_visible()
-    assert page.url == f"{app.url}/signed-out", page.url
+    assert page.url.startswith(f"{app.url}/signed-out?"), page.url
 
 
 @dataclass(frozen=True)
@@ -80,25 +80,32 @@ def authorize_url(stack: Stack, app: WebApp, **parameters: str) -> str:
 
 
 def authorization_response(page: Any, app: WebApp, url: str, username: str) -> dict[str, str]:
-    """Open ``url`` (an authorization request), sign in and allow as needed, and catch the
-    redirect back to ``app`` before the app sees it: answers the response's parameters."""
-    caught: list[str] = []
+    """Open ``url`` (an authorization request the test made as ``app``), sign in and allow as
+    needed, and read the server's redirect back to ``app``: answers its parameters.
 
-    def hold(route: Any) -> None:
-        caught.append(route.request.url)
-        route.fulfill(status=200, content_type="text/plain", body="held by the test")
+    The browser then follows the redirect to the app, which refuses it (the ``state`` is not
+    one it issued) without exchanging the code, so the code is still the test's to use.
+    """
+    redirects: list[str] = []
 
-    page.route(f"{app.redirect_uri}**", hold)
+    def record(response: Any) -> None:
+        location = response.headers.get("location", "")
+        if response.status in (302, 303) and location.startswith(f"{app.redirect_uri}?"):
+            redirects.append(location)
+
+    page.on("response", record)
     page.goto(url)
     password = page.get_by_label("Password")
     allow = page.get_by_role("button", name="Allow")
-    held = page.get_by_text("held by the test")
-    expect(password.or_(allow).or_(held)).to_be_visible()
+    refused_by_the_app = page.get_by_role("alert")
+    expect(password.or_(allow).or_(refused_by_the_app)).to_be_visible()
     if password.is_visible():
         fill_login_form(page, username)
-        expect(allow.or_(held)).to_be_visible()
+        expect(allow.or_(refused_by_the_app)).to_be_visible()
     if allow.is_visible():
         allow.click()
-    expect(held).to_be_visible()
-    page.unroute(f"{app.redirect_uri}**")
-    return {key: values[0] for key, values in parse_qs(urlsplit(caught[-1]).query).items()}
+    expect(refused_by_the_app).to_be_visible()
+    assert page.url.startswith(f"{app.redirect_uri}?"), page.url
+    page.remove_listener("response", record)
+    assert len(redirects) == 1, redirects
+    return {key: values[0] for key, values in parse_qs(urlsplit(redirects[0]).query).items()}

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 
 def test_sign_in_consent_and_see_the_orders(stack: Stack, page: Any, screenshot: Any) -> None:
-    username = stack.new_user()
+    username = stack.new_user("alice")
     page.goto(stack.orders.url)
     screenshot(page, "app-signed-out")
 
@@ -46,7 +46,7 @@ def test_the_browser_holds_only_an_http_only_session_cookie(stack: Stack, page: 
     page.goto(f"{stack.orders.url}/login")  # the app keeps the PKCE verifier for this browser
     expect(page.get_by_label("Password")).to_be_visible()
     before = app_session_cookie(page, stack.orders.url)
-    fill_login_form(page, stack.new_user())
+    fill_login_form(page, stack.new_user("bella"))
     allow_if_asked(page, stack.orders)
 
     after = app_session_cookie(page, stack.orders.url)
@@ -63,7 +63,7 @@ def test_the_browser_holds_only_an_http_only_session_cookie(stack: Stack, page: 
 def test_a_second_app_signs_in_without_the_password(
     stack: Stack, page: Any, screenshot: Any
 ) -> None:
-    username = stack.new_user()
+    username = stack.new_user("carol")
     sign_in(page, stack.orders, username)
 
     page.goto(stack.shop.url)
@@ -87,7 +87,7 @@ def test_a_second_app_signs_in_without_the_password(
 def test_signing_out_of_one_app_signs_out_everywhere(
     stack: Stack, page: Any, screenshot: Any
 ) -> None:
-    username = stack.new_user()
+    username = stack.new_user("dora")
     sign_in(page, stack.orders, username)
     page.goto(stack.shop.url)
     page.get_by_role("link", name="Sign in").click()
@@ -110,7 +110,7 @@ def test_signing_out_of_one_app_signs_out_everywhere(
 def test_the_back_button_after_signing_out_shows_nothing_private(
     stack: Stack, page: Any, screenshot: Any
 ) -> None:
-    username = stack.new_user()
+    username = stack.new_user("erin")
     sign_in(page, stack.orders, username)
     expect(page.locator("#orders")).to_contain_text("tea")
     sign_out(page, stack.orders)
@@ -125,7 +125,7 @@ def test_the_back_button_after_signing_out_shows_nothing_private(
 def test_a_wrong_password_shows_one_message_that_names_no_field(
     stack: Stack, page: Any, screenshot: Any
 ) -> None:
-    username = stack.new_user()
+    username = stack.new_user("fay")
     page.goto(f"{stack.orders.url}/login")
     fill_login_form(page, username, password="not the password")
     wrong_password = page.get_by_role("alert")
