@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from serving import free_port, jwtkit_command, run_process, serve_jwtkit
+from serving import free_port, jwtkit_command, run_process, run_processes, serve_jwtkit
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PASSWORD = "correct horse battery staple"
@@ -145,11 +145,19 @@ def register_with_the_admin_api(stack: Stack, name: str, url: str) -> WebApp:
     return WebApp(url, name, created["client_id"], "")
 
 
-def uvicorn(app: str, port: int, *extra: str) -> list[str]:
+def uvicorn(app: str, url: str, *extra: str) -> list[str]:
+    """``app`` from examples/ under uvicorn, listening where ``url`` (a loopback URL) says."""
+    port = url.rsplit(":", 1)[1]
     return [
         sys.executable, "-m", "uvicorn", "--app-dir", str(EXAMPLES), *extra, app,
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        "--host", "127.0.0.1", "--port", port, "--log-level", "warning",
     ]  # fmt: skip
+
+
+def with_environment(environment: dict[str, str], command: list[str]) -> list[str]:
+    """``command`` with ``environment`` added, through env(1), which then becomes the command
+    (so the process started is the command itself, and stopping it stops that)."""
+    return ["env", *(f"{name}={value}" for name, value in environment.items()), *command]
 
 
 @contextmanager
@@ -172,42 +180,32 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
         introspection = stack.create_client(
             {"name": "orders-api", "grant_types": ["client_credentials"]}
         )
-        api_port = free_port()
-        api = processes.enter_context(
-            run_process(
-                uvicorn("fastapi_api:app", api_port),
-                url=f"http://127.0.0.1:{api_port}",
-                ready_path="/health",
-                cwd=workdir,
-                env={
-                    "JWTKIT_ISSUER": server.url,
-                    "JWTKIT_AUDIENCE": "api",
-                    "JWTKIT_CLIENT_ID": introspection["client_id"],
-                    "JWTKIT_CLIENT_SECRET": introspection["client_secret"],
-                    "JWTKIT_REVOCATION_CACHE_SECONDS": "0",  # a sign-out shows at once
-                },
-            )
-        )
-        stack.api = api.url
         stack.shop = register_with_the_admin_api(stack, "Shop", f"http://127.0.0.1:{shop_port}")
-        for port, app in ((orders_port, stack.orders), (shop_port, stack.shop)):
-            processes.enter_context(
-                run_process(
-                    uvicorn("webapp.app:create_app", port, "--factory"),
-                    url=app.url,
-                    ready_path="/health",
-                    cwd=workdir,
-                    env={
-                        "WEBAPP_ISSUER": server.url,
-                        "WEBAPP_CLIENT_ID": app.client_id,
-                        "WEBAPP_CLIENT_SECRET": app.client_secret,
-                        "WEBAPP_URL": app.url,
-                        "WEBAPP_API_URL": api.url,
-                        "WEBAPP_TITLE": app.title,
-                        "WEBAPP_SESSION_COOKIE": f"{app.title.lower()}_session",
-                    },
-                )
-            )
+        stack.api = f"http://127.0.0.1:{free_port()}"
+        api_environment = {
+            "JWTKIT_ISSUER": server.url,
+            "JWTKIT_AUDIENCE": "api",
+            "JWTKIT_CLIENT_ID": introspection["client_id"],
+            "JWTKIT_CLIENT_SECRET": introspection["client_secret"],
+            "JWTKIT_REVOCATION_CACHE_SECONDS": "0",  # a sign-out shows at once
+        }
+        commands = [
+            (with_environment(api_environment, uvicorn("fastapi_api:app", stack.api)), stack.api)
+        ]
+        for app in (stack.orders, stack.shop):
+            app_environment = {
+                "WEBAPP_ISSUER": server.url,
+                "WEBAPP_CLIENT_ID": app.client_id,
+                "WEBAPP_CLIENT_SECRET": app.client_secret,
+                "WEBAPP_URL": app.url,
+                "WEBAPP_API_URL": stack.api,
+                "WEBAPP_TITLE": app.title,
+                "WEBAPP_SESSION_COOKIE": f"{app.title.lower()}_session",
+            }
+            command = uvicorn("webapp.app:create_app", app.url, "--factory")
+            commands.append((with_environment(app_environment, command), app.url))
+        # The API and the apps start together: they only need each other once a user comes.
+        processes.enter_context(run_processes(commands, ready_path="/health", cwd=workdir))
         yield stack
 
 
