@@ -23,7 +23,6 @@ docs/browser-signin.md walks the whole flow, with the orders API and the server.
 from __future__ import annotations
 
 import secrets
-import time
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +164,12 @@ def create_app(settings: WebAppSettings | None = None) -> FastAPI:
 
     @app.get("/login")
     async def login(request: Request) -> Response:
-        response: Response = await jwtkit_server.authorize_redirect(request, settings.redirect_uri)
+        try:
+            response: Response = await jwtkit_server.authorize_redirect(
+                request, settings.redirect_uri
+            )
+        except httpx.HTTPError:  # the metadata could not be read
+            return page(request, "error.html", 502, message="The sign-in server is unreachable.")
         return response
 
     @app.get("/callback")
@@ -180,7 +184,10 @@ def create_app(settings: WebAppSettings | None = None) -> FastAPI:
         try:
             token = await jwtkit_server.authorize_access_token(request)
         except OAuthError as error:
-            message = error.description or error.error or "The sign-in did not complete."
+            if error.error == "access_denied":
+                message = f"You did not allow {settings.title} to sign you in."
+            else:
+                message = error.description or error.error or "The sign-in did not complete."
             return page(request, "error.html", 400, message=message)
         except httpx.HTTPError:
             return page(request, "error.html", 502, message="The sign-in server is unreachable.")
@@ -194,7 +201,6 @@ def create_app(settings: WebAppSettings | None = None) -> FastAPI:
                 "name": claims.get("name") or claims.get("preferred_username") or claims["sub"],
             },
             access_token=token["access_token"],
-            expires_at=token.get("expires_at", time.time() + 60),
             id_token=token.get("id_token"),
         )
         renew_session(request)

@@ -139,3 +139,13 @@ def test_a_wrong_password_shows_one_message_that_names_no_field(
 
     fill_login_form(page, username)  # and the right password still works afterwards
     allow_if_asked(page, stack.orders)
+
+
+def test_denying_consent_leaves_the_app_signed_out(stack: Stack, page: Any) -> None:
+    page.goto(f"{stack.orders.url}/login")
+    fill_login_form(page, stack.new_user("gwen"))
+    page.get_by_role("button", name="Deny").click()
+    expect(page.get_by_role("alert")).to_have_text("You did not allow Orders to sign you in.")
+    assert page.url.startswith(f"{stack.orders.redirect_uri}?")
+    page.goto(stack.orders.url)
+    expect(page.get_by_text("You are not signed in.")).to_be_visible()
