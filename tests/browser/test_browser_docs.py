@@ -11,7 +11,8 @@ from pathlib import Path
 from webapp.settings import WebAppSettings  # examples/ is on the path (conftest.py)
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = (ROOT / "docs" / "browser-signin.md").read_text(encoding="utf-8")
+# The walk-through; the "Server side" part after it is tests/server/test_browser_signin_docs.py's.
+PAGE = (ROOT / "docs" / "browser-signin.md").read_text(encoding="utf-8").split("## Server side")[0]
 SHELL_BLOCKS = re.findall(r"```sh\n(.*?)```", PAGE, re.DOTALL)
 
 
