@@ -13,6 +13,7 @@ __all__ = [
     "BearerError",
     "ConflictError",
     "InsufficientScopeError",
+    "InvalidBearerRequestError",
     "InvalidBearerTokenError",
     "InvalidClientError",
     "InvalidGrantError",
@@ -121,6 +122,14 @@ class BearerError(ServerError):
 class InvalidBearerTokenError(BearerError):
     status_code = 401
     error = "invalid_token"
+
+
+class InvalidBearerRequestError(BearerError):
+    """RFC 6750 §3.1 ``invalid_request``: the ``Authorization`` header is not one well-formed
+    ``Bearer <token>`` (400, with the challenge, like every answer of a protected resource)."""
+
+    status_code = 400
+    error = "invalid_request"
 
 
 class InsufficientScopeError(BearerError):

@@ -70,18 +70,27 @@ class BodyLimitMiddleware:
                     return
         received = 0
         started = False
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    exceeded = True
                     raise _BodyTooLargeError
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # Whatever the app made of a body it could not read (a parser may catch the
+                # error and answer 400): the answer is the 413.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _send_json(send, 413, too_large)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)

@@ -20,6 +20,7 @@ from fastapi.security import OAuth2PasswordBearer
 from ..errors import (
     BearerError,
     InsufficientScopeError,
+    InvalidBearerRequestError,
     InvalidBearerTokenError,
     InvalidClientError,
     InvalidRequestError,
@@ -128,13 +129,13 @@ def client_credentials(request: Request, form: dict[str, str]) -> ClientCredenti
 
 def bearer_token(request: Request) -> str:
     """The token of ``Authorization: Bearer``; RFC 6750 §3.1 errors otherwise."""
-    header = request.headers.get("authorization")
-    if header is None:
+    headers = request.headers.getlist("authorization")
+    if not headers:
         raise BearerError("An access token is required")  # no error code: none was sent
-    scheme, _, token = header.partition(" ")
+    scheme, _, token = headers[0].partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token or " " in token:
-        raise InvalidRequestError("The Authorization header must be 'Bearer <token>'")
+    if len(headers) > 1 or scheme.lower() != "bearer" or not token or " " in token:
+        raise InvalidBearerRequestError("The Authorization header must be one 'Bearer <token>'")
     return token
 
 
