@@ -426,6 +426,18 @@ async def test_sessions_live_in_the_database_and_any_replica_serves_them(
     assert cookies["jwtkit_session"] not in stored  # only its digest is kept
 
 
+async def test_a_code_from_before_a_password_change_buys_nothing(server: Server) -> None:
+    await server.register("alice")
+    flow = Flow(await public_client(server, first_party=True))
+    code = (await sign_in(server, flow, "alice"))["code"]
+    server.clock.advance(1)
+    await server.runtime.users.set_password("alice", "a new password 1", actor=None)
+    answer = await exchange(server, flow, code)
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
+    page = await authorize(server.client, Flow(flow.client_id))
+    assert 'action="/authorize/login"' in page.text  # the browser session ended too
+
+
 async def test_a_disabled_users_session_stops_signing_in(server: Server) -> None:
     await server.register("alice")
     flow = Flow(await public_client(server, first_party=True))
@@ -664,6 +676,8 @@ async def test_cors_allows_only_public_clients_registered_web_origins(server: Se
     jwks = await server.client.get("/.well-known/jwks.json", headers={"origin": "https://app.test"})
     assert jwks.headers["access-control-allow-origin"] == "https://app.test"
     assert jwks.headers["vary"] == "Origin"
+    plain = await server.client.get("/.well-known/jwks.json")
+    assert plain.headers["vary"] == "Origin" and "access-control-allow-origin" not in plain.headers
     other = await server.client.get(
         "/.well-known/jwks.json", headers={"origin": "https://attacker.test"}
     )

@@ -142,7 +142,13 @@ class AuthorizationCodes:
             ).first()
             if spent is not None:
                 user = await session.get(User, spent.user_id)
-                if user is None or user.disabled_at is not None:
+                # A password change after the sign-in ends what it signed in (the browser
+                # session and this code with it).
+                if (
+                    user is None
+                    or user.disabled_at is not None
+                    or user.password_changed_at > spent.auth_time
+                ):
                     raise InvalidGrantError(_REFUSED)
                 issued = await self._tokens.open_family(
                     session,

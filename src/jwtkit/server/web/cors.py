@@ -24,6 +24,18 @@ CORS_PATHS = frozenset(
 _PREFLIGHT_MAX_AGE = b"600"
 
 
+def _varying(send: Send) -> Send:
+    """Say that the answer depends on Origin even when none was sent: a shared cache must
+    not hand a browser's cross-origin request the copy made for a request without one."""
+
+    async def with_vary(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), (b"vary", b"Origin")]}
+        await send(message)
+
+    return with_vary
+
+
 class CorsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,7 +47,7 @@ class CorsMiddleware:
         headers = dict(scope["headers"])
         origin_bytes = headers.get(b"origin")
         if origin_bytes is None:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, _varying(send))
             return
         origin = origin_bytes.decode("latin-1")
         runtime = scope["app"].state.runtime
