@@ -2,9 +2,9 @@
 
 Playwright cannot download its own browser on these machines, so it launches Debian's
 Chromium (``/usr/bin/chromium``; ``.ci/run`` installs it). Without it the tests skip, saying
-so, except in CI (``CI`` set), where a missing browser is a failure. The processes and the
-browser start once per session; each test gets a fresh browser profile, and every step
-waits at most :data:`STEP_TIMEOUT_MS`.
+so, except in CI (``CI`` set), where a missing browser is a failure. The processes start
+once per session, the browser once per module; each test gets a fresh browser profile, and
+every step waits at most :data:`STEP_TIMEOUT_MS`.
 
 Screenshots of the pages the tests visit are always written to a temporary directory; with
 ``JWTKIT_SCREENSHOTS=1`` they are also copied to docs/img/ (browser-*.png), which is how the
@@ -44,9 +44,11 @@ def attacker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AttackerSite]
         yield site
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module. Not per session: while Playwright's sync API is
+    open, its event loop counts as running in this thread, and other modules' tests that call
+    asyncio.run() would fail."""
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs Debian's chromium")
