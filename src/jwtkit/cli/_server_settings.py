@@ -46,7 +46,9 @@ def load_settings(**flags: Any) -> Any:
         problems = []
         for problem in error.errors():
             name = str(problem["loc"][0]) if problem["loc"] else ""
-            where = f"JWTKIT_{name.upper()} (--{name.replace('_', '-')})" if name else "settings"
+            where = f"JWTKIT_{name.upper()}" if name else "settings"
+            if name in flags:  # name the flag only where this command has one
+                where += f" (--{name.replace('_', '-')})"
             message = str(problem["msg"]).removeprefix("Value error, ")
             problems.append(f"{where}: {message}")
         fail("invalid setting: " + "; ".join(problems))
