@@ -165,3 +165,34 @@ def test_under_litestar_request_user_and_auth_follow_the_token(issuer: LoopbackI
         answer = client.get("/secure-endpoint", [("Authorization", f"Bearer {issuer.token()}")])
         assert answer.body == {"sub": "alice", "scopes": ["orders:read"], "authenticated": True}
         assert client.get("/secure-endpoint").status == 401
+
+
+def test_the_middleware_covers_mounted_apps_where_app_dependencies_do_not(
+    issuer: LoopbackIssuer,
+) -> None:
+    """The careless whole-app guard: ``FastAPI(dependencies=[Depends(auth)])`` protects the
+    app's own routes but not an app mounted under it (FastAPI's dependencies never reach a
+    mount). The middleware sees every request, mounted or not."""
+    from fastapi import Depends
+
+    from jwtkit.integrations.fastapi import JWTBearer
+
+    async def report(request: Request) -> JSONResponse:
+        return JSONResponse({"mounted": True})
+
+    def mounted() -> Starlette:
+        return Starlette(routes=[Route("/report", report)])
+
+    auth = JWTBearer(issuer=issuer.issuer, audience="api")
+    with_dependency = FastAPI(dependencies=[Depends(auth)])
+    with_dependency.mount("/admin", mounted())
+    assert TestClient(with_dependency).get("/admin/report").status_code == 200  # open!
+
+    with_middleware = FastAPI()
+    with_middleware.add_middleware(
+        JWTAuthMiddleware, issuer=issuer.issuer, audience="api", allow_anonymous=False
+    )
+    with_middleware.mount("/admin", mounted())
+    client = TestClient(with_middleware)
+    assert client.get("/admin/report").status_code == 401
+    assert client.get("/admin/report", headers=bearer(issuer.token())).json() == {"mounted": True}
