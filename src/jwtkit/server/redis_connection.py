@@ -3,11 +3,12 @@
 With ``JWTKIT_REDIS_URL`` the rate limits and the access-token denylist live in Redis, and both
 must keep answering when Redis does not. Every command waits at most ``redis_timeout``; a
 connection that Redis dropped (a restart) is retried once, on a fresh connection. After any
-failure the connection counts as *down*: callers skip Redis at once (the limiter fails open,
-the denylist fails closed) instead of each request waiting out a timeout, until the monitor's
-next ping gets an answer. The monitor pings every ``check_interval`` seconds and calls its
-listeners on every successful ping, saying whether Redis has just come back, so the denylist
-can copy the database's record back in after an outage or a restart that lost the data.
+failure the connection counts as *down*: callers skip Redis at once (the limiter counts in
+each process, the denylist fails closed) instead of each request waiting out a timeout, until
+the monitor's next ping gets an answer. The monitor pings every ``check_interval`` seconds and
+calls its listeners on every successful ping, saying whether Redis has just come back, so the
+denylist can copy the database's record back in after an outage or a restart that lost the
+data.
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ class RedisConnection:
         """Record that a call failed: Redis counts as down until a ping succeeds."""
         if self.available:
             log.warning(
-                "Redis is unreachable (%s): rate limits are not enforced and access tokens are "
-                "refused until it answers again",
+                "Redis is unreachable (%s): rate limits are counted by each process alone and "
+                "access tokens are refused until it answers again",
                 type(error).__name__,
             )
             self.outages += 1

@@ -6,9 +6,10 @@ read and a write, and with Redis the counts are shared by every replica. The win
 sliding-window counters, whose Redis form keeps time with Redis's own key expiry rather than
 each replica's clock, so replicas with skewed clocks still count one window. A refused hit
 raises :class:`~jwtkit.server.errors.RateLimitedError` with the seconds until the window
-frees up (the ``Retry-After``). If the storage fails (Redis down), limits fail open with a
-logged warning: an outage of the limiter must not become an outage of logins; they apply again
-as soon as Redis answers.
+frees up (the ``Retry-After``). If Redis fails, each process counts in its own memory until
+Redis answers again (one logged warning): an outage of the limiter must not become an outage
+of logins, nor an unlimited window for guessing passwords; with N replicas an attacker gets N
+times the limits meanwhile, not every guess. The counts kept in Redis apply again after.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class RateLimiter:
     def __init__(self, storage: Storage | None = None) -> None:
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self._strategy = SlidingWindowCounterRateLimiter(self.storage)
+        #: Where this process counts while Redis cannot (memory, which cannot fail).
+        self._in_process = SlidingWindowCounterRateLimiter(MemoryStorage())
         self._redis: RedisConnection | None = None
 
     @classmethod
@@ -60,50 +63,51 @@ class RateLimiter:
         limiter._redis = redis
         return limiter
 
+    def _counting(self) -> SlidingWindowCounterRateLimiter:
+        """Redis while it answers (already known down: skip it without waiting on it)."""
+        if self._redis is not None and not self._redis.available:
+            return self._in_process
+        return self._strategy
+
     async def hit(self, items: Sequence[RateLimitItem], *key: str) -> None:
         """Count one event against every limit in ``items``; RateLimitedError if one is over."""
-        if self._redis is not None and not self._redis.available:
-            return  # Redis is down (already logged): fail open without waiting on it
         for item in items:
+            strategy = self._counting()
             try:
-                allowed = await self._strategy.hit(item, *key)
-            except Exception as error:  # the storage is down: fail open, loudly
-                self._storage_failed(error, "allowing the request")
-                return
+                allowed = await strategy.hit(item, *key)
+            except Exception as error:  # Redis failed now: count here, loudly
+                self._storage_failed(error, "counting in this process")
+                strategy = self._in_process
+                allowed = await strategy.hit(item, *key)
             if not allowed:
-                raise RateLimitedError(await self._retry_after(item, *key))
+                raise RateLimitedError(await self._retry_after(strategy, item, *key))
 
     async def mark(self, item: RateLimitItem, *key: str) -> None:
         """Remember ``key`` for ``item``'s window: a limit of one, used as a flag (a second
         mark within the window is refused by the storage and changes nothing)."""
-        if self._redis is not None and not self._redis.available:
-            return
         try:
-            await self._strategy.hit(item, *key)
+            await self._counting().hit(item, *key)
         except Exception as error:
-            self._storage_failed(error, "address not remembered")
+            self._storage_failed(error, "address remembered in this process")
+            await self._in_process.hit(item, *key)
 
     async def marked(self, item: RateLimitItem, *key: str) -> bool:
-        """Whether :meth:`mark` was called for ``key`` within ``item``'s window (False when
-        the storage cannot answer)."""
-        if self._redis is not None and not self._redis.available:
-            return False
+        """Whether :meth:`mark` was called for ``key`` within ``item``'s window (while Redis
+        is down: by this process during the outage)."""
         try:
-            return not await self._strategy.test(item, *key)
+            return not await self._counting().test(item, *key)
         except Exception as error:
             self._storage_failed(error, "address not recognised")
-            return False
+            return not await self._in_process.test(item, *key)
 
     async def clear(self, items: Sequence[RateLimitItem], *key: str) -> None:
         """Forget the counts of ``key`` (after a successful login, its failures)."""
-        if self._redis is not None and not self._redis.available:
-            return
         for item in items:
             try:
-                await self._strategy.clear(item, *key)
+                await self._counting().clear(item, *key)
             except Exception as error:
-                self._storage_failed(error, "counts not cleared")
-                return
+                self._storage_failed(error, "counts cleared in this process only")
+                await self._in_process.clear(item, *key)
 
     def _storage_failed(self, error: Exception, consequence: str) -> None:
         if self._redis is not None:
@@ -111,9 +115,11 @@ class RateLimiter:
         else:
             log.warning("rate limiter storage failed (%s); %s", type(error).__name__, consequence)
 
-    async def _retry_after(self, item: RateLimitItem, *key: str) -> int:
+    async def _retry_after(
+        self, strategy: SlidingWindowCounterRateLimiter, item: RateLimitItem, *key: str
+    ) -> int:
         try:
-            stats = await self._strategy.get_window_stats(item, *key)
+            stats = await strategy.get_window_stats(item, *key)
         except Exception:
             return item.get_expiry()
         return max(1, math.ceil(stats.reset_time - time.time()))
