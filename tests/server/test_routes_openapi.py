@@ -3,6 +3,8 @@ statuses each router can answer, one error body, and 400 where FastAPI would say
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from .conftest import Server
@@ -32,3 +34,50 @@ async def test_a_body_that_does_not_validate_is_the_documented_400(sqlite_server
     response = await sqlite_server.client.post("/auth/register", json={"username": 7})
     assert response.status_code == 400
     assert set(response.json()) == {"error", "error_description"}
+
+
+async def test_the_docs_authorize_button_logs_in_with_the_password_flow(server: Server) -> None:
+    """/docs (Swagger UI) reads its "Authorize" dialog from the document's security scheme:
+    the OAuth2 password flow against /auth/token. What Swagger UI then sends, by default
+    (client credentials in an ``Authorization: Basic`` header, empty for the first-party
+    client, and an empty ``scope`` when no box is ticked) gets a token that /auth/userinfo
+    takes."""
+    page = await server.client.get("/docs")
+    assert page.status_code == 200 and "/openapi.json" in page.text
+    assert "initOAuth" in page.text and "oauth2-redirect" in page.text
+    document = (await server.client.get("/openapi.json")).json()
+    schemes = document["components"]["securitySchemes"]
+    [(name, scheme)] = [(n, s) for n, s in schemes.items() if s["type"] == "oauth2"]
+    assert scheme["flows"]["password"]["tokenUrl"] == "/auth/token"
+    assert "admin" in scheme["flows"]["password"]["scopes"]
+    for path, method in (
+        ("/auth/userinfo", "get"),
+        ("/auth/logout", "post"),
+        ("/admin/users", "get"),
+    ):
+        assert {name: []} in document["paths"][path][method]["security"], path
+
+    await server.register("alice", "correct horse battery")
+    await server.create_admin("root")
+    empty_client = base64.b64encode(b":").decode()
+    for username, scope, extra in (
+        ("alice", "", {"Authorization": f"Basic {empty_client}"}),  # Swagger UI's default
+        ("alice", "", {}),  # "Client credentials location: Request body", none typed
+        ("root", "admin", {"Authorization": f"Basic {empty_client}"}),  # the admin box ticked
+    ):
+        form = {
+            "grant_type": "password",
+            "scope": scope,
+            "username": username,
+            "password": server.passwords[username],
+        }
+        token = await server.client.post(
+            scheme["flows"]["password"]["tokenUrl"], data=form, headers=extra
+        )
+        assert token.status_code == 200, token.text
+        assert token.json()["token_type"] == "Bearer"
+        access = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        me = await server.client.get("/auth/userinfo", headers=access)
+        assert me.status_code == 200 and me.json()["sub"]
+        admin = await server.client.get("/admin/users", headers=access)
+        assert admin.status_code == (200 if scope == "admin" else 403)

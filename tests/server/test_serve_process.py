@@ -50,7 +50,10 @@ def test_login_userinfo_refresh_reuse_revoke_over_http(tmp_path: Path) -> None:
             )
             assert after.json()["error"] == "invalid_grant"
         banner = server.output()
+    # Where it runs, what it is, where its data is, and the one command to go on with.
+    assert f"Uvicorn running on {server.url}" in banner
     assert f"issuer {server.url}" in banner
+    assert f"database: {(tmp_path / 'jwtkit.db').resolve()} (" in banner
     assert f"migrated empty -> {head_revision()}" in banner
     assert "jwtkit admin users create NAME --admin" in banner
     assert "master key was generated" in banner

@@ -89,7 +89,8 @@ async def _announce(runtime: Runtime) -> None:
     """Say where the server is and what it runs on; on a new install, how to go on."""
     settings = runtime.settings
     before, after = runtime.migrated
-    database = settings.sqlite_path or settings.database_url.split("@")[-1]
+    sqlite = settings.sqlite_path
+    database = sqlite.resolve() if sqlite is not None else settings.database_url.split("@")[-1]
     key = await runtime.keys.signing_key()
     log.info("jwtkit authorization server, issuer %s", settings.issuer_url)
     log.info(

@@ -118,23 +118,37 @@ class DatabaseKeyStore:
             return
         actor = _ACTOR.get()
         trigger = "schedule" if actor is None else "admin"
-        if before is None or before.current.kid != after.current.kid:
+        if before is None:
+            self._audit.record(
+                session,
+                "signing_keys_created",
+                ring=self._row,
+                kid=after.current.kid,
+                alg=after.current.key.alg,
+            )
+            return
+        if before.current.kid != after.current.kid:
             self._audit.record(
                 session,
                 "key_rotated",
                 actor=actor,
-                trigger=trigger if before is not None else "first start",
+                trigger=trigger,
+                ring=self._row,
                 kid=after.current.kid,
                 alg=after.current.key.alg,
-                previous=before.current.kid if before is not None else None,
+                previous=before.current.kid,
             )
-        if before is not None:
-            kept = {record.kid for record in after.records}
-            for record in before.records:
-                if record.kid not in kept:
-                    self._audit.record(
-                        session, "key_removed", actor=actor, trigger=trigger, kid=record.kid
-                    )
+        kept = {record.kid for record in after.records}
+        for record in before.records:
+            if record.kid not in kept:
+                self._audit.record(
+                    session,
+                    "key_removed",
+                    actor=actor,
+                    trigger=trigger,
+                    ring=self._row,
+                    kid=record.kid,
+                )
 
 
 class SigningKeys:
