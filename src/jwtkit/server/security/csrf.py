@@ -39,4 +39,6 @@ class CsrfTokens:
             return False
         if len(cookie_value) > _MAX_LENGTH or len(token) > _MAX_LENGTH:
             return False
-        return hmac.compare_digest(self.token_for(cookie_value), token)
+        # As bytes: compare_digest refuses str holding non-ASCII (a TypeError, so a 500).
+        expected = self.token_for(cookie_value).encode("ascii")
+        return hmac.compare_digest(expected, token.encode("utf-8", "surrogatepass"))
