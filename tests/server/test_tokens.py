@@ -7,9 +7,10 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 import jwtkit
+from jwtkit.server.db.models import RefreshFamily, RefreshToken
 from jwtkit.server.services.clients import FIRST_PARTY_CLIENT_ID
 
 from .conftest import Server, basic, bearer, make_settings, running_server
@@ -171,6 +172,13 @@ async def test_concurrent_refreshes_yield_exactly_one_successor(server: Server) 
     winner = next(response.json() for response in responses if response.status_code == 200)
     # The 49 replays were reuse: the family is revoked, so even the winner's token is dead.
     assert (await refresh(server, winner["refresh_token"])).status_code == 400
+    me = await server.client.get("/auth/userinfo", headers=bearer(winner["access_token"]))
+    assert me.status_code == 401
+    async with server.runtime.database.transaction() as session:
+        families = (await session.scalars(select(RefreshFamily))).all()
+        successors = (await session.scalars(select(RefreshToken))).all()
+    assert [family.revoked_reason for family in families] == ["refresh_token_reuse"]
+    assert len(successors) == 2  # the login's token and exactly one successor
 
 
 async def test_logout_ends_the_session(server: Server) -> None:
