@@ -5,6 +5,7 @@ as structured log lines."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import time
@@ -237,3 +238,57 @@ async def test_security_events_are_audited_as_rows_and_log_lines(
     text = json.dumps(lines) + " ".join(row.detail for row in rows)
     assert PASSWORD not in text and "nope nope" not in text
     assert spent not in text and fresh["refresh_token"] not in text
+
+
+async def test_each_client_keeps_to_its_grant_types_scopes_and_audiences(server: Server) -> None:
+    await server.register("alice", PASSWORD)
+    client_id, secret = await server.confidential_client(
+        "client_credentials", scopes=["orders:read"], audiences=["orders-api", "billing-api"]
+    )
+    credentials = basic(client_id, secret)
+
+    async def token(**form: str) -> Any:
+        return await server.client.post("/auth/token", data=form, headers=credentials)
+
+    chosen = await token(grant_type="client_credentials", audience="billing-api")
+    assert chosen.status_code == 200
+    claims = jwt_claims(chosen.json()["access_token"])
+    assert claims["aud"] == "billing-api" and claims["client_id"] == client_id
+    for form, error in (
+        ({"audience": "admin-api"}, "invalid_request"),
+        ({"scope": "orders:write"}, "invalid_scope"),
+    ):
+        refused = await token(grant_type="client_credentials", **form)
+        assert refused.status_code == 400 and refused.json()["error"] == error
+    not_allowed = await token(grant_type="password", username="alice", password=PASSWORD)
+    assert not_allowed.status_code == 400
+    assert not_allowed.json()["error"] == "unauthorized_client"
+
+
+async def test_a_password_out_of_range_is_refused_before_any_hashing(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await server.register("alice", PASSWORD)
+    hashing = server.runtime.users._passwords
+    work: list[Any] = []
+
+    async def hashing_work(*args: Any) -> None:  # every hash and verification passes here
+        work.append(args)
+
+    monkeypatch.setattr(hashing, "_in_turn", hashing_work)
+    for password in ("short", "x" * 1025, "x" * 4096):
+        login = await server.client.post(
+            "/auth/login", json={"username": "alice", "password": password}
+        )
+        assert login.status_code == 400
+        registration = await server.client.post(
+            "/auth/register", json={"username": "bob", "password": password}
+        )
+        assert registration.status_code == 400
+    assert work == []
+
+
+def jwt_claims(token: str) -> dict[str, Any]:
+    """The payload, unverified (the server's own token; what is read is what it wrote)."""
+    segment = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))))
