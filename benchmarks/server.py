@@ -43,13 +43,13 @@ import os
 import platform
 import random
 import statistics
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from jwtkit.server.security.passwords import PasswordHashing
 
 from . import _report, _svg
 from ._serve import (
@@ -91,32 +91,37 @@ def argon2_parameters() -> dict[str, int]:
     }
 
 
-def argon2_floor(seconds: float, threads: int) -> tuple[float, float]:
-    """argon2id verifications per second, ``threads`` at once (the server's hasher runs one
-    per core): the most logins/s a server could reach if it did nothing but hash; and the
-    CPU seconds one verification took (this process's CPU time over the count)."""
-    from argon2 import PasswordHasher, Type
+async def argon2_floor(
+    hashing: PasswordHashing, stored: str, seconds: float
+) -> tuple[float, float]:
+    """argon2id verifications per second through the server's own hasher (its parameters,
+    its pool of one thread per core, its thread priority), kept busy for ``seconds``: the
+    most logins/s a server could reach if it did nothing but hash; and the CPU seconds one
+    verification took (this process's CPU time over the count)."""
+    count = 0
+    deadline = time.perf_counter() + seconds
 
-    hasher = PasswordHasher(type=Type.ID, **argon2_parameters())
-    stored = hasher.hash(PASSWORD)
-    counts = [0] * threads
-    stop = threading.Event()
-
-    def work(index: int) -> None:
-        while not stop.is_set():
-            hasher.verify(stored, PASSWORD)
-            counts[index] += 1
+    async def keep_busy() -> None:
+        nonlocal count
+        while time.perf_counter() < deadline:
+            assert await hashing.verify(stored, PASSWORD)
+            count += 1
 
     cpu = time.process_time()
-    with ThreadPoolExecutor(threads) as pool:
-        started = time.perf_counter()
-        futures = [pool.submit(work, index) for index in range(threads)]
-        time.sleep(seconds)
-        stop.set()
-        for future in futures:
-            future.result()
-        elapsed = time.perf_counter() - started
-    return sum(counts) / elapsed, (time.process_time() - cpu) / max(1, sum(counts))
+    started = time.perf_counter()
+    await asyncio.gather(*(keep_busy() for _ in range(2 * (os.cpu_count() or 1))))
+    elapsed = time.perf_counter() - started
+    return count / elapsed, (time.process_time() - cpu) / max(1, count)
+
+
+def floor_hasher() -> PasswordHashing:
+    """The server's hasher with the server's default parameters."""
+    parameters = argon2_parameters()
+    return PasswordHashing(
+        memory_kib=parameters["memory_cost"],
+        time_cost=parameters["time_cost"],
+        parallelism=parameters["parallelism"],
+    )
 
 
 # -- endpoints mode --------------------------------------------------------------------------
@@ -126,6 +131,7 @@ async def measure_endpoints(
     deployment: Deployment, args: argparse.Namespace
 ) -> dict[str, dict[str, Any]]:
     http = async_clients(deployment, args.connections)
+    hashing = floor_hasher()
     try:
         clients = await prepare(deployment, http, users=args.users)
         for operation in args.operations:  # warm-up: caches, pools, every connection's session
@@ -136,15 +142,13 @@ async def measure_endpoints(
         order = [*args.operations, *floor]
         cpu: dict[str, list[float]] = {name: [0.0, 0.0] for name in args.operations}
         floor_cpu: list[float] = []
+        stored = await hashing.hash(PASSWORD)
         shuffle = random.Random(args.seed)
         for _ in range(args.rounds):
             shuffle.shuffle(order)
             for name in order:
                 if name == FLOOR:
-                    threads = os.cpu_count() or 1
-                    rate, cpu_per_hash = await asyncio.to_thread(
-                        argon2_floor, args.seconds, threads
-                    )
+                    rate, cpu_per_hash = await argon2_floor(hashing, stored, args.seconds)
                     rounds[FLOOR].append(rate)
                     floor_cpu.append(cpu_per_hash)
                     continue
@@ -161,6 +165,7 @@ async def measure_endpoints(
                 cpu[name][0] += server_cpu
                 cpu[name][1] += own_cpu
     finally:
+        hashing.close()
         for client in http:
             await client.aclose()
     results: dict[str, dict[str, Any]] = {}
@@ -405,10 +410,6 @@ def run_fleet(args: argparse.Namespace) -> dict[str, Any]:
             for index, replica in enumerate(result["replicas"])
         ),
     ]
-    if database == "postgresql":
-        targets.append(
-            target("refreshes/s in the mix", result["operations"]["refresh"]["rps"], 500)
-        )
     return {
         **machine(),
         "replicas": args.replicas,
@@ -498,9 +499,35 @@ def endpoints_markdown(document: dict[str, Any]) -> str:
         "",
         f"Logins/s ÷ argon2 hashes/s (median of the per-round ratios): {ratios}.",
         "",
+        *cpu_bound_lines(document),
+        "",
         *target_lines(document["targets"]),
     ]
     return "\n".join(lines)
+
+
+def cpu_bound_lines(document: dict[str, Any]) -> list[str]:
+    """What the CPU per request allows on this machine's cores, had they nothing else to do
+    (the database's own CPU not counted): the ceiling the measured rates sit under."""
+    cores = int(document["machine"].split(",")[1].split()[0])
+    lines = []
+    for database, result in document["databases"].items():
+        parts = []
+        for name in ("refresh", "introspection", "client_credentials"):
+            row = result[name]
+            per_request = row["server_cpu_ms"] + row["client_cpu_ms"]
+            parts.append(
+                f"{_NAMES[name]} {row['server_cpu_ms']:.2f} + {row['client_cpu_ms']:.2f} ms, "
+                f"at most {cores * 1000 / per_request:,.0f}/s"
+            )
+        login, floor = result["login"], result[FLOOR]
+        lines.append(
+            f"- {database}: server + load generator CPU per request: " + "; ".join(parts) + ". "
+            f"A login costs the server {login['server_cpu_ms']:.1f} ms of CPU, of which the "
+            f"hash is {floor['cpu_ms']:.1f} ms: {login['server_cpu_ms'] - floor['cpu_ms']:.1f} "
+            "ms of HTTP, rate limits, two transactions and a signature."
+        )
+    return [f"CPU bounds on {cores} cores with nothing else running:", "", *lines]
 
 
 def fleet_markdown(document: dict[str, Any]) -> str:
