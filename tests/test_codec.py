@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
+from collections.abc import Callable
+from types import FrameType
 
 import pytest
 from hypothesis import given, settings
@@ -94,6 +97,67 @@ def test_nesting_is_bounded_without_recursion_error() -> None:
             json_loads("[" * depth + "]" * depth)
     brackets_in_strings = json.dumps({"s": "[" * 1000 + "{" * 1000})
     assert json_loads(brackets_in_strings)["s"].startswith("[[[")
+
+
+def _python_lines_run(function: Callable[[], object]) -> int:
+    """How many lines of Python ``function`` runs: a count of work, not a timing."""
+    count = 0
+
+    def trace(frame: FrameType, event: str, arg: object) -> Callable[..., object]:
+        nonlocal count
+        if event == "line":
+            count += 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        function()
+    finally:
+        sys.settrace(None)
+    return count
+
+
+def test_the_depth_limit_costs_no_python_loop_over_every_character() -> None:
+    # A JWS or JWE JSON serialization is parsed before any signature or tag is checked: a
+    # 256 KiB document with 33 brackets anywhere walked every character in Python (~30 ms,
+    # some hundred times what parsing it costs) for whoever sent it.
+    document = json.dumps({"payload": "A" * 200_000, "x": [[] for _ in range(40)]})
+    assert json_loads(document)["payload"] == "A" * 200_000
+    assert _python_lines_run(lambda: json_loads(document)) < 1_000
+    wide = json.dumps([[] for _ in range(20_000)])
+    assert _python_lines_run(lambda: json_loads(wide)) < 1_000
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+_BRACKETY_TEXT = st.text(alphabet='[]{}"\\ab,:\n\u00e9', max_size=12)
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | _BRACKETY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_BRACKETY_TEXT, inner, max_size=3),
+    max_leaves=60,
+)
+
+
+@given(_JSON_VALUES, st.integers(min_value=0, max_value=40), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_the_depth_check_agrees_with_the_parsed_depth(
+    value: object, wrap: int, ascii_only: bool
+) -> None:
+    # Brackets, quotes and backslashes inside strings must never count; real nesting must.
+    for _ in range(wrap):
+        value = [value]
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    if _depth(value) > MAX_JSON_DEPTH:
+        with pytest.raises(DecodeError, match="nested"):
+            json_loads(text)
+    else:
+        assert json_loads(text) == value
 
 
 def test_json_must_be_utf8_and_objects_where_objects_are_wanted() -> None:
