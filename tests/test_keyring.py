@@ -339,7 +339,7 @@ def test_rejects_wrong_master_key(tmp_path: Path, clock: FakeClock) -> None:
     path = tmp_path / "keyring.json"
     make_ring(JSONFileKeyStore(path, master_key=MASTER_KEY), clock).signing_key()
     with pytest.raises(KeyRingError, match="Could not decrypt"):
-        JSONFileKeyStore(path, master_key=bytes(32)).load()
+        JSONFileKeyStore(path, master_key=bytes(range(1, 33))).load()
 
 
 def test_rejects_wrong_passphrase(tmp_path: Path, clock: FakeClock) -> None:
@@ -395,6 +395,29 @@ def test_file_store_options_are_checked(tmp_path: Path) -> None:
         JSONFileKeyStore(path, master_key=b"too short")
     with pytest.raises(KeyRingError, match="at least 8"):
         JSONFileKeyStore(path, passphrase="short")
+
+
+@pytest.mark.parametrize(
+    "master_key",
+    [
+        32,  # bytes(32): thirty-two zero bytes, taken as the key
+        [0] * 32,  # likewise
+        "k" * 32,  # text from an environment variable: a raw TypeError
+        bytes(32),  # every byte the same: a placeholder, not a key
+        b"\xff" * 32,
+    ],
+)
+def test_a_master_key_must_be_32_random_bytes_not_an_int_text_or_a_placeholder(
+    tmp_path: Path, master_key: Any
+) -> None:
+    with pytest.raises(KeyRingError, match="master key"):
+        JSONFileKeyStore(tmp_path / "keyring.json", master_key=master_key)
+
+
+@pytest.mark.parametrize("passphrase", [12345678, ["a"] * 8, 3.5])
+def test_a_passphrase_must_be_text_or_bytes(tmp_path: Path, passphrase: Any) -> None:
+    with pytest.raises(KeyRingError, match="passphrase"):
+        JSONFileKeyStore(tmp_path / "keyring.json", passphrase=passphrase)
 
 
 def test_crash_mid_rotation_never_loses_the_current_key(

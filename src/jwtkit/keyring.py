@@ -237,14 +237,32 @@ class KeyRingSealer:
         if (master_key is None) == (passphrase is None):
             raise KeyRingError("Give exactly one of master_key or passphrase")
         if master_key is not None:
-            key = master_key if isinstance(master_key, OctKey) else OctKey(bytes(master_key))
-            if len(key.to_dict(private=True)["k"]) != 43:  # base64url of 32 bytes
+            # bytes() of an int is that many zero bytes, and of a list its items: only bytes
+            # (or an OctKey) are a key; text must be decoded (base64, hex) by the caller.
+            if isinstance(master_key, OctKey):
+                key = master_key
+            elif isinstance(master_key, bytes | bytearray | memoryview):
+                key = OctKey(bytes(master_key))
+            else:
+                raise KeyRingError(
+                    f"The master key must be 32 random bytes (A256GCM), not "
+                    f"{type(master_key).__name__}: decode a text key (base64, hex) first"
+                )
+            if len(key.secret) != 32:
                 raise KeyRingError("The master key must be 32 random bytes (A256GCM)")
+            if len(set(key.secret)) == 1:
+                raise KeyRingError("The master key is one byte repeated: a placeholder, not a key")
             self._key: Key = key
             self._algorithm = _MASTER_KEY_ALGORITHM
         else:
-            assert passphrase is not None
-            secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
+            if isinstance(passphrase, str):
+                secret = passphrase.encode("utf-8")
+            elif isinstance(passphrase, bytes | bytearray | memoryview):
+                secret = bytes(passphrase)
+            else:
+                raise KeyRingError(
+                    f"The passphrase must be text or bytes, not {type(passphrase).__name__}"
+                )
             if len(secret) < 8:
                 raise KeyRingError("The passphrase must be at least 8 characters long")
             self._key = OctKey(bytes(secret))
