@@ -644,3 +644,36 @@ JSON_VALUES = st.recursive(
 def test_malformed_json_serializations_raise_only_jwtkit_errors(document: dict[str, Any]) -> None:
     with pytest.raises(JWTKitError):
         jws.verify_json(document, SECRET, ["HS256"])
+
+
+def test_cached_header_cannot_be_poisoned_through_the_returned_header() -> None:
+    # Parsed protected headers are cached by their text and shared by every token that
+    # carries the same one. A caller that edits a nested value of the header it was given
+    # (a DPoP proof's "jwk", a list, a custom object) must not change what the next token
+    # with that header says.
+    key = OctKey.import_key(SECRET)
+    first, second = (
+        jwtkit.encode({"sub": name}, key, "HS256", headers={"ctx": {"role": "user"}, "l": [1]})
+        for name in ("alice", "bob")
+    )
+    unsecured = [jws.sign_unsecured(b"x", headers={"ctx": {"role": "user"}}) for _ in "ab"]
+    encrypted = [
+        jwtkit.jwe.encrypt(b"x", key, "dir", "A128CBC-HS256", headers={"ctx": {"role": "user"}})
+        for _ in "ab"
+    ]
+    readers = [
+        (lambda token: jwtkit.get_unverified_header(token), first, second),
+        (lambda token: jwtkit.decode_complete(token, key, ["HS256"])["header"], first, second),
+        (lambda token: jws.verify(token, key, ["HS256"]).header, first, second),
+        (lambda token: jws.verify_unsecured(token).header, *unsecured),
+        (
+            lambda token: jwtkit.jwe.decrypt(token, key, ["dir"], ["A128CBC-HS256"]).header,
+            *encrypted,
+        ),
+    ]
+    for read, token, other in readers:
+        header = read(token)
+        header["ctx"]["role"] = "admin"
+        header.get("l", []).append(2)
+        assert read(other)["ctx"] == {"role": "user"}
+        assert read(token).get("l") in (None, [1])

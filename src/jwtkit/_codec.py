@@ -22,6 +22,7 @@ __all__ = [
     "MAX_TOKEN_SIZE",
     "b64url_decode",
     "b64url_encode",
+    "json_copy",
     "json_dumps",
     "json_loads",
     "json_loads_object",
@@ -164,6 +165,17 @@ def _deeper_than(text: str, limit: int) -> bool:
             return False
         brackets = reduced
     return bool(brackets)
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of parsed JSON (dicts, lists, scalars), much cheaper than ``copy.deepcopy``:
+    what jwtkit parsed once and shares (a cached header, cached claims) goes out as a copy."""
+    kind = type(value)
+    if kind is dict:
+        return {name: json_copy(item) for name, item in value.items()}
+    if kind is list:
+        return [json_copy(item) for item in value]
+    return value
 
 
 def json_loads(data: str | bytes, what: str = "JSON") -> Any:

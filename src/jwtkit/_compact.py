@@ -15,7 +15,14 @@ from collections.abc import Callable, Collection, Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from ._codec import MAX_TOKEN_SIZE, b64url_decode, b64url_encode, json_dumps, json_loads_object
+from ._codec import (
+    MAX_TOKEN_SIZE,
+    b64url_decode,
+    b64url_encode,
+    json_copy,
+    json_dumps,
+    json_loads_object,
+)
 from ._key_input import Keys
 from .errors import (
     DecodeError,
@@ -36,6 +43,7 @@ __all__ = [
     "choose",
     "choose_algorithm",
     "encode_header",
+    "header_copy",
     "mark_unencoded",
     "parse_compact",
     "parse_header_segment",
@@ -140,6 +148,17 @@ def parse_header_segment(
     header = json_loads_object(b64url_decode(segment, "header"), "header")
     check_header(header, understood)
     return header
+
+
+def header_copy(header: Mapping[str, Any]) -> dict[str, Any]:
+    """A caller's copy of a parsed header, deep where a value is a list or an object: parsed
+    headers are cached and shared by every token that carries the same one, so editing what
+    one caller was given must not change what the next token says."""
+    copied = dict(header)
+    for name, value in header.items():
+        if type(value) is dict or type(value) is list:
+            copied[name] = json_copy(value)
+    return copied
 
 
 def mark_unencoded(header: dict[str, Any]) -> None:

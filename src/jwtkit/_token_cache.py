@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from ._claims import ClaimRules
+from ._codec import json_copy
 from ._lru import BoundedLRU
 
 __all__ = ["MAX_CACHED_TOKEN_LENGTH", "CacheInfo", "VerifiedTokenCache"]
@@ -52,16 +53,6 @@ class _Entry(NamedTuple):
     valid_until: float
     kid: Any
     keys: Any  # what the key source answered for ``kid``; None for fixed keys
-
-
-def copy_claims(value: Any) -> Any:
-    """A deep copy of JSON data (dicts, lists, scalars), much cheaper than ``copy.deepcopy``."""
-    kind = type(value)
-    if kind is dict:
-        return {name: copy_claims(item) for name, item in value.items()}
-    if kind is list:
-        return [copy_claims(item) for item in value]
-    return value
 
 
 def _window(claims: Mapping[str, Any], rules: ClaimRules) -> tuple[float, float]:
@@ -99,7 +90,7 @@ class VerifiedTokenCache:
     def serve(self, entry: _Entry) -> dict[str, Any]:
         """A hit: a copy of the entry's claims that the caller may change freely."""
         self.hits += 1
-        return dict(entry.claims) if entry.flat else copy_claims(entry.claims)
+        return dict(entry.claims) if entry.flat else json_copy(entry.claims)
 
     def store(
         self, token: object, claims: dict[str, Any], rules: ClaimRules, kid: Any, keys: Any
@@ -107,7 +98,7 @@ class VerifiedTokenCache:
         """Remember a token that has just passed every check with ``rules``."""
         if type(token) is not str or len(token) > MAX_CACHED_TOKEN_LENGTH:
             return
-        stored = copy_claims(claims)  # the caller keeps ``claims``; we keep our own
+        stored = json_copy(claims)  # the caller keeps ``claims``; we keep our own
         flat = not any(type(value) in (dict, list) for value in stored.values())
         valid_from, valid_until = _window(stored, rules)
         self._entries.remember(token, _Entry(stored, flat, valid_from, valid_until, kid, keys))

@@ -389,7 +389,7 @@ def decrypt(
     )
     if compressed:
         plaintext = _inflate(plaintext, limit)
-    return DecryptedJWE(dict(header), plaintext, used)
+    return DecryptedJWE(_compact.header_copy(header), plaintext, used)
 
 
 # -- JSON serialization (RFC 7516 §7.2) ---------------------------------------------------------
@@ -690,5 +690,5 @@ def decrypt_json(
             continue
         if compressed:
             plaintext = _inflate(plaintext, limit)
-        return DecryptedJWE(header, plaintext, used, aad)
+        return DecryptedJWE(_compact.header_copy(header), plaintext, used, aad)
     raise last_error

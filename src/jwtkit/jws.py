@@ -131,7 +131,7 @@ def verify(
     payload, _, used = _compact.verify_compact(
         parsed, lookup, allowed, allow_weak_keys=allow_weak_keys, detached_payload=detached
     )
-    return VerifiedJWS(dict(parsed[3]), payload, used)
+    return VerifiedJWS(_compact.header_copy(parsed[3]), payload, used)
 
 
 # -- JSON serialization (RFC 7515 §7.2) --------------------------------------------------------
@@ -321,7 +321,7 @@ def verify_json(
         except (InvalidSignatureError, InvalidAlgorithmError, InvalidKeyError) as error:
             errors.append(error)
             continue
-        return VerifiedJWS(header, payload, used)
+        return VerifiedJWS(_compact.header_copy(header), payload, used)
     if len(errors) == 1:
         raise errors[0]
     raise InvalidSignatureError("No signature verified with the given keys and algorithms")
@@ -364,4 +364,4 @@ def verify_unsecured(token: str | bytes) -> VerifiedJWS:
     if signature_segment:
         raise DecodeError("Invalid unsecured JWS: the signature must be empty")
     payload = b64url_decode(payload_segment, "payload")
-    return VerifiedJWS(dict(header), payload, None)
+    return VerifiedJWS(_compact.header_copy(header), payload, None)

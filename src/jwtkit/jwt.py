@@ -252,7 +252,7 @@ def decode_complete(
         token, key, algorithms, audience, issuer, subject, leeway, typ, required, options, now,
         allow_weak_keys,
     )  # fmt: skip
-    return {"header": dict(header), "payload": claims, "signature": signature}
+    return {"header": _compact.header_copy(header), "payload": claims, "signature": signature}
 
 
 def decode(
@@ -284,7 +284,7 @@ def decode(
 
 def get_unverified_header(token: str | bytes) -> dict[str, Any]:
     """The token's header, unverified: use it only to pick a key, never to trust anything."""
-    return dict(_compact.parse_compact(token, "JWT")[3])
+    return _compact.header_copy(_compact.parse_compact(token, "JWT")[3])
 
 
 class Verifier:

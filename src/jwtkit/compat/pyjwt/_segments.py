@@ -10,7 +10,6 @@ PyJWT's message for the same kind of failure when PyJWT has one.
 
 from __future__ import annotations
 
-import copy
 import json
 from functools import lru_cache
 from typing import Any
@@ -19,7 +18,7 @@ from ... import _compact
 from ..._codec import MAX_TOKEN_SIZE, b64url_decode, json_loads
 from ...errors import DecodeError, InvalidTokenError
 
-__all__ = ["check_header", "copy_header", "decode_segment", "load", "parse_json_object"]
+__all__ = ["check_header", "decode_segment", "load", "parse_json_object"]
 
 #: Extensions PyJWT understands (and so does jwtkit): anything else in ``crit`` is refused.
 _SUPPORTED_CRITICAL = frozenset({"b64"})
@@ -80,15 +79,6 @@ def load(jwt: object) -> tuple[str, str, str, dict[str, Any]]:
     elif "." in payload_segment:
         raise DecodeError("Invalid payload padding")  # more than three segments
     return header_segment, payload_segment, signature_segment, header
-
-
-def copy_header(header: dict[str, Any]) -> dict[str, Any]:
-    """A caller's copy of a cached header: deep where a value is a list or an object, so that
-    editing it cannot change what the next token with the same header says."""
-    return {
-        name: copy.deepcopy(value) if isinstance(value, list | dict) else value
-        for name, value in header.items()
-    }
 
 
 def check_header(header: dict[str, Any]) -> None:

@@ -273,7 +273,7 @@ class PyJWS:
             signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
         if verify_signature:
             self._verify_signature(signing_input, header, signature, key, algorithms, merged)
-        return {"payload": payload, "header": _segments.copy_header(header), "signature": signature}
+        return {"payload": payload, "header": _compact.header_copy(header), "signature": signature}
 
     def decode(
         self,
@@ -299,7 +299,7 @@ class PyJWS:
             _segments.decode_segment(payload_segment, "payload")
         _segments.decode_segment(signature_segment, "crypto")
         self._validate_headers(header)
-        return _segments.copy_header(header)
+        return _compact.header_copy(header)
 
     @staticmethod
     def _decode_base64url_segment(segment: bytes | str, name: str) -> bytes:
