@@ -262,3 +262,17 @@ def test_pyjwkset_without_usable_keys_message_matches_pyjwt(jwt: ModuleType) -> 
     assert str(caught.value) == (
         "The JWK Set did not contain any usable keys. Perhaps 'cryptography' is not installed?"
     )
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "message"),
+    [("HS256", "Not an HMAC key"), ("ES256", "Not an Elliptic curve key")],
+)
+def test_pyjwk_refuses_an_algorithm_its_key_cannot_serve(
+    jwt: ModuleType, keys: dict[str, Any], algorithm: str, message: str
+) -> None:
+    # PyJWK(jwk, algorithm=header["alg"]) lets a token name the algorithm: PyJWT refuses an
+    # RSA key for HS256 when the PyJWK is made, not at some later use.
+    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(keys["RS"].public, as_dict=True)
+    with pytest.raises(jwt.InvalidKeyError, match=message):
+        jwt.PyJWK(jwk, algorithm=algorithm)

@@ -17,7 +17,7 @@ from typing import Any
 from ...errors import InvalidKeyError, JWTKitError
 from ...jwk import Key, KeySet, OctKey
 from ...jwk._asymmetric import AsymmetricKey
-from .algorithms import Algorithm, get_default_algorithms
+from .algorithms import Algorithm, _JWTKitAlgorithm, get_default_algorithms
 from .exceptions import PyJWKError, PyJWKSetError
 from .types import JWKDict
 
@@ -82,6 +82,15 @@ class PyJWK:
             self._key = Key.from_dict(jwk_data)
         except JWTKitError as error:
             raise InvalidKeyError(f"Unable to construct key from JWK: {error}") from None
+        algorithm_object = self.Algorithm
+        if (
+            isinstance(algorithm_object, _JWTKitAlgorithm)
+            and self._key.kty not in algorithm_object.signature_algorithm().key_types
+        ):
+            # As PyJWT does, at once: the algorithm (often the token's "alg") cannot use
+            # this key. Its from_jwk refuses the key type in PyJWT's words.
+            algorithm_object.from_jwk(jwk_data)
+            raise InvalidKeyError(f"The key cannot be used with {self.algorithm_name}")
         self.key: Any = _key_value(self._key)
 
     @classmethod
