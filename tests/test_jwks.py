@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 import jwtkit
-from jwtkit import AsyncJWKSClient, JWKSClient, JWKSError, KeyNotFoundError, KeySet, OctKey
+from jwtkit import AsyncJWKSClient, JWKSClient, JWKSError, KeyNotFoundError, KeySet, OctKey, _http
 from jwtkit._jwks_cache import CachePolicy, lifetime_from_cache_control, parse_jwks
 from jwtkit.discovery import IssuerJWKSClient
 
@@ -565,6 +565,9 @@ def test_rejects_inconsistent_cache_bounds() -> None:
         ("max_response_size", float("nan")),  # no cap at all on the body
         ("max_response_size", float("inf")),
         ("max_response_size", 1.5),
+        ("headers", "Authorization: Bearer x"),  # was a raw TypeError
+        ("headers", {"X-Retries": 3}),  # was a raw TypeError at every fetch, logged each time
+        ("clock", None),  # was a raw TypeError at the first lookup
     ],
 )
 def test_nan_infinite_or_mistyped_client_settings_are_refused(setting: str, value: object) -> None:
@@ -840,28 +843,32 @@ def test_log_lines_do_not_carry_url_credentials(
 def test_a_credential_header_that_cannot_be_sent_never_reaches_errors_or_logs(
     server: JWKSServer, clock: FakeClock, caplog: pytest.LogCaptureFixture, ending: str
 ) -> None:
-    # A token read from a file keeps its newline; httpx refuses the header and quotes it.
+    # A token read from a file keeps its newline; httpx refused the header and quoted it,
+    # into the error, last_error and a warning line on every refresh. Now it is refused when
+    # the client is made, naming the header, not its value.
     server.publish(KEY_A)
-    credential = "Bearer hunter2-api-credential"
-    headers = {"Authorization": credential + ending}
+    headers = {"Authorization": "Bearer hunter2-api-credential" + ending}
+    shown = []
     with caplog.at_level(logging.WARNING, logger="jwtkit.jwks"):
-        sync_client = JWKSClient(server.url, clock=clock, headers=headers)
-        with pytest.raises(JWKSError) as sync_error:
-            sync_client.get_key_set()
-        async_client = AsyncJWKSClient(server.url, clock=clock, headers=headers)
-        with pytest.raises(JWKSError) as async_error:
-            asyncio.run(async_client.get_key_set())
-    for shown in (
-        str(sync_error.value),
-        repr(sync_error.value),
-        str(async_error.value),
-        str(sync_client.last_error),
-        str(async_client.last_error),
-        caplog.text,
-    ):
-        assert "hunter2" not in shown
-    assert "LocalProtocolError" in str(sync_error.value)  # still says what failed
+        for client_type in (JWKSClient, AsyncJWKSClient):
+            with pytest.raises(JWKSError, match="'Authorization' header") as caught:
+                client_type(server.url, clock=clock, headers=headers)
+            shown += [str(caught.value), repr(caught.value)]
+    for text in (*shown, caplog.text):
+        assert "hunter2" not in text
     assert server.count() == 0
+
+
+def test_an_http_failure_is_named_by_its_class_never_by_its_text() -> None:
+    # Whatever httpx says can quote what was sent (a header it refused, an introspection
+    # client's Basic credentials) or a URL with its credentials.
+    for error in (
+        httpx.LocalProtocolError("Illegal header value b'Bearer hunter2\\n'"),
+        httpx.RemoteProtocolError("peer closed: https://user:hunter2@issuer.example/"),
+        httpx.ProxyError("407 from proxy for hunter2"),
+    ):
+        reason = _http._describe(error, 5).reason
+        assert "hunter2" not in reason and type(error).__name__ in reason
 
 
 def test_reprs_do_not_carry_url_credentials() -> None:

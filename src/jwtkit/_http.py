@@ -34,6 +34,7 @@ __all__ = [
     "ExchangeError",
     "Response",
     "ResponseTooLargeError",
+    "check_request_headers",
     "check_url",
     "display_url",
     "send",
@@ -96,6 +97,27 @@ def check_url(
             "or with allow_http=True)"
         )
     return url
+
+
+def check_request_headers(
+    headers: object, error: type[JWTKitError] = JWTKitError
+) -> dict[str, str]:
+    """The caller's extra request headers as a new dict: names and values text, no line
+    break or NUL in a value (a token read from a file keeps its newline). Checked once, up
+    front, and refused without repeating the value, which is often a credential."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise error("headers must be a mapping of header names to values")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise error("headers must map header names (text) to values (text)")
+        if "\r" in value or "\n" in value or "\x00" in value:
+            raise error(
+                f"The {name[:64]!r} header value holds a line break or NUL (a value read "
+                "from a file with its newline?)"
+            )
+    return dict(headers)
 
 
 def display_url(url: str) -> str:

@@ -71,7 +71,9 @@ class _JWKSClientBase:
             max_response_size=max_response_size,
         )
         self._timeout = check_duration(timeout, "timeout", JWKSError, positive=True)
-        self._headers = {"Accept": _ACCEPT, **(headers or {})}
+        self._headers = {"Accept": _ACCEPT, **_http.check_request_headers(headers, JWKSError)}
+        if not callable(clock):
+            raise JWKSError("clock must be a function returning monotonic seconds")
         self._clock = clock
         self._cache = JWKSCache(self._url, policy)
 
