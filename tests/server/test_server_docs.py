@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import typer
 
+import jwtkit
 from doc_shell import blocks, run_walk
 from jwtkit.cli.app import app
 from jwtkit.server.settings import Settings
@@ -114,8 +115,6 @@ def test_admin_command_line_and_key_rotation_as_documented(tmp_path: Path) -> No
 
 
 def _kid(token: str) -> str:
-    import jwtkit
-
     return str(jwtkit.get_unverified_header(token)["kid"])
 
 
@@ -159,3 +158,37 @@ def test_sqlite_backup_and_restore_as_documented(tmp_path: Path) -> None:
         assert refreshed.status_code == 200, refreshed.text
         assert _login(http, "alice").status_code == 200
         assert _login(http, "bob").json()["error"] == "invalid_grant"
+
+
+def test_a_changed_signing_algorithm_takes_over_at_the_next_start(tmp_path: Path) -> None:
+    env = {"JWTKIT_ISSUER": "http://auth.example.test"}
+    with serve_jwtkit(tmp_path, env=env) as server:
+        alice = _register_and_login(server, "alice")
+    assert jwtkit.get_unverified_header(alice["access_token"])["alg"] == "ES256"
+    with (
+        serve_jwtkit(tmp_path, env={**env, "JWTKIT_SIGNING_ALG": "EdDSA"}) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+        token = _login(http, "alice").json()["access_token"]
+        assert jwtkit.get_unverified_header(token)["alg"] == "EdDSA"
+        published = {key["kid"] for key in http.get("/.well-known/jwks.json").json()["keys"]}
+        assert _kid(alice["access_token"]) in published  # the old key retires, still published
+        bearer = {"Authorization": f"Bearer {alice['access_token']}"}
+        assert http.get("/auth/userinfo", headers=bearer).status_code == 200
+
+
+def test_the_generated_master_key_file_moves_into_the_variable(tmp_path: Path) -> None:
+    """The page: set JWTKIT_MASTER_KEY to the generated file's content (and drop the file)."""
+    env = {"JWTKIT_ISSUER": "http://auth.example.test"}
+    with serve_jwtkit(tmp_path, env=env) as server:
+        alice = _register_and_login(server, "alice")
+    key_file = tmp_path / "jwtkit.db.master-key"
+    master_key = key_file.read_text().strip()
+    key_file.unlink()
+    with (
+        serve_jwtkit(tmp_path, env={**env, "JWTKIT_MASTER_KEY": master_key}) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+        bearer = {"Authorization": f"Bearer {alice['access_token']}"}
+        assert http.get("/auth/userinfo", headers=bearer).status_code == 200
+    assert not key_file.exists()
