@@ -74,6 +74,19 @@ def test_the_settings_table_is_the_settings_model() -> None:
     assert "--workers" in flags and "`--workers N`" in DOC.read_text()
 
 
+def test_the_admin_commands_listed_are_the_command_line() -> None:
+    admin = typer.main.get_command(app).commands["admin"]  # type: ignore[attr-defined]
+    existing = {(group, name) for group, sub in admin.commands.items() for name in sub.commands}
+    listed = {
+        (group, name)
+        for group, names in re.findall(
+            r"`(users|clients|keys|db) ([a-z|-]+)", _section("## The admin command line")
+        )
+        for name in names.split("|")
+    }
+    assert listed == existing
+
+
 def _login(http: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
     return http.post("/auth/login", json={"username": username, "password": password})
 
