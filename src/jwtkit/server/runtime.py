@@ -180,6 +180,9 @@ async def check_master_key(settings: Settings) -> None:
     the configured master key cannot open, or on SQLite whose master key file is gone (a new
     one is made only for a database without keys). ``jwtkit serve`` asks before it starts,
     so a wrong or lost master key is one clear line, never a failed start mid-lifespan."""
+    key_file = settings.master_key_file
+    if settings.master_key is None and key_file is not None and key_file.exists():
+        MasterKey.from_settings(settings)  # a key file others may read, or too short
     database = Database(settings.database_url, timeout=settings.database_timeout)
     try:
         if await current_revision(database) is None or not await DatabaseKeyStore.exists(database):

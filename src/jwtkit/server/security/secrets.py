@@ -14,11 +14,13 @@ import hmac
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ...errors import KeyRingError
 from ..settings import Settings
 
 __all__ = ["MasterKey", "digest", "new_token", "same_digest"]
@@ -75,13 +77,19 @@ class MasterKey:
 
 def _read_or_create(path: Path) -> str:
     try:
-        secret = path.read_text().strip()
+        secret = _read_private(path)
     except FileNotFoundError:
         secret = new_token()
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            return path.read_text().strip()
+        except FileExistsError:  # another process made it first: use theirs, once written
+            secret = _read_private(path)
+            for _ in range(50):
+                if secret:
+                    break
+                time.sleep(0.01)
+                secret = _read_private(path)
+            return _long_enough(secret, path)
         with os.fdopen(descriptor, "w") as file:
             file.write(secret + "\n")
         log.warning(
@@ -90,6 +98,23 @@ def _read_or_create(path: Path) -> str:
             "JWTKIT_MASTER_KEY in production.",
             path,
         )
+    return _long_enough(secret, path)
+
+
+def _read_private(path: Path) -> str:
+    """The key file's text, refused if other users may read it: with the (sealed) signing
+    keys in the database next to it, it is all a local user needs to sign tokens."""
+    with path.open() as file:
+        mode = os.fstat(file.fileno()).st_mode
+        if os.name == "posix" and mode & 0o077:
+            raise KeyRingError(
+                f"the master key file {path} can be read or written by other users "
+                f"(mode {mode & 0o777:o}): make it private with  chmod 600 {path}"
+            )
+        return file.read().strip()
+
+
+def _long_enough(secret: str, path: Path) -> str:
     if len(secret) < 32:
-        raise ValueError(f"the master key in {path} is shorter than 32 characters")
+        raise KeyRingError(f"the master key in {path} is shorter than 32 characters")
     return secret
