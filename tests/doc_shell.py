@@ -47,7 +47,7 @@ curl() {
     local number
     number=$(( $(wc -l < "$WALK_DIR/statuses") + 1 ))
     command curl --silent --show-error --max-time 60 -o "$WALK_DIR/body-$number" \
-        -w '%{http_code}\n' "$@" >> "$WALK_DIR/statuses"
+        -D "$WALK_DIR/headers-$number" -w '%{http_code}\n' "$@" >> "$WALK_DIR/statuses"
     cat "$WALK_DIR/body-$number"
 }
 """
@@ -67,6 +67,7 @@ class Call:
     expected: ExpectedCall
     status: int
     body: str
+    headers: dict[str, str]
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -88,6 +89,18 @@ def _error_codes(document: Any) -> set[str]:
     if isinstance(document, list):
         return set().union(*(_error_codes(item) for item in document))
     return set()
+
+
+def _last_headers(dump: Path) -> dict[str, str]:
+    """The headers of the last response curl received (names lowercased)."""
+    if not dump.exists():  # no response at all: the status check says so
+        return {}
+    response = dump.read_text().strip().split("\r\n\r\n")[-1]
+    headers = {}
+    for line in response.splitlines()[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return headers
 
 
 def blocks(markdown: str, language: str = "sh") -> list[str]:
@@ -148,7 +161,12 @@ def run_walk(
     )
     statuses = [int(line) for line in (walk_dir / "statuses").read_text().split()]
     calls = [
-        Call(want, status, (walk_dir / f"body-{number}").read_text())
+        Call(
+            want,
+            status,
+            (walk_dir / f"body-{number}").read_text(),
+            _last_headers(walk_dir / f"headers-{number}"),
+        )
         for number, (want, status) in enumerate(zip(expected, statuses, strict=False), start=1)
     ]
     for call in calls:

@@ -51,6 +51,8 @@ def test_readme_walk_register_login_call_403_expire_401_refresh(tmp_path: Path) 
     statuses = [call.status for call in calls]
     # The seeds' flow: registered, logged in, let in, refused twice as RFC 6750 says, renewed.
     assert statuses == [201, 200, 200, 401, 403, 401, 200, 200]
+    for refused in (call for call in calls if call.status in (401, 403)):  # RFC 6750 §3
+        assert refused.headers["www-authenticate"].startswith("Bearer "), refused.expected
     assert [call.expected.error for call in calls if call.status >= 400] == [
         "missing_token",
         "insufficient_scope",
