@@ -143,12 +143,12 @@ async def test_consent_is_remembered_and_revocable(server: Server) -> None:
     tokens = (await exchange(server, flow, code)).json()
     again = await authorize(server.client, Flow(flow.client_id))
     assert again.status_code == 302 and "code=" in again.headers["location"]  # no page at all
-    listed = await server.client.get("/auth/consents", headers=bearer(tokens["access_token"]))
+    # The user manages consents with their own (first-party) sign-in, not the app's token.
+    own = bearer((await server.login("alice"))["access_token"])
+    listed = await server.client.get("/auth/consents", headers=own)
     assert [row["client_id"] for row in listed.json()] == [flow.client_id]
 
-    revoked = await server.client.delete(
-        f"/auth/consents/{flow.client_id}", headers=bearer(tokens["access_token"])
-    )
+    revoked = await server.client.delete(f"/auth/consents/{flow.client_id}", headers=own)
     assert revoked.status_code == 204
     page = await authorize(server.client, Flow(flow.client_id))
     assert page.status_code == 200 and ">Allow</button>" in page.text  # asked again

@@ -227,3 +227,37 @@ async def test_a_password_reset_in_flight_waits_for_the_sign_in_lock_on_postgres
             assert live == 0
         finally:
             await reset.close()
+
+
+async def test_a_third_party_app_cannot_manage_the_account(server: Server) -> None:
+    # An app the user allowed "openid orders:read" holds a token for them: it must not list
+    # or take back the user's other consents, nor change their password.
+    from .browser_flow import Flow, exchange, public_client, sign_in
+
+    await server.runtime.users.create(
+        username="eve",
+        email=None,
+        password="eve-password-1",
+        scopes=["openid", "orders:read"],
+    )
+    server.passwords["eve"] = "eve-password-1"
+    other_app = await public_client(server)
+    await sign_in(server, Flow(other_app, scope="openid"), "eve")
+    nosy_app = await public_client(server, scopes=["orders:read"])
+    flow = Flow(nosy_app, scope="openid orders:read")
+    code = (await sign_in(server, flow, "eve"))["code"]
+    token = bearer((await exchange(server, flow, code)).json()["access_token"])
+
+    listed = await server.client.get("/auth/consents", headers=token)
+    taken = await server.client.delete(f"/auth/consents/{other_app}", headers=token)
+    changed = await server.client.post(
+        "/auth/password",
+        json={"current_password": "eve-password-1", "new_password": "nosy-app-password"},
+        headers=token,
+    )
+    for response in (listed, taken, changed):
+        assert response.status_code == 403, response.text
+        assert response.json()["error"] == "insufficient_scope"
+    own = bearer((await server.login("eve"))["access_token"])
+    consents = (await server.client.get("/auth/consents", headers=own)).json()
+    assert {consent["client_id"] for consent in consents} == {other_app, nosy_app}

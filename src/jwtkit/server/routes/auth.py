@@ -18,6 +18,7 @@ from ..services.grants import TokenRequest
 from ..services.id_tokens import released_user_claims
 from ..services.views import consent_view
 from .deps import (
+    AccountClaims,
     BearerClaims,
     BearerClaimsToRevoke,
     ClientIP,
@@ -159,7 +160,7 @@ class ConsentView(BaseModel):
 
 
 @router.get("/consents", response_model=list[ConsentView])
-async def list_consents(claims: BearerClaims, runtime: CurrentRuntime) -> Any:
+async def list_consents(claims: AccountClaims, runtime: CurrentRuntime) -> Any:
     """The third-party clients this user allowed, and what they may ask for."""
     return [consent_view(row) for row in await runtime.consents.list(str(claims["sub"]))]
 
@@ -169,7 +170,9 @@ async def list_consents(claims: BearerClaims, runtime: CurrentRuntime) -> Any:
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(404),
 )
-async def revoke_consent(client_id: str, claims: BearerClaims, runtime: CurrentRuntime) -> Response:
+async def revoke_consent(
+    client_id: str, claims: AccountClaims, runtime: CurrentRuntime
+) -> Response:
     """Take back a client's access: the consent is forgotten and the user's sessions with
     that client end (it asks again next time)."""
     user_id = str(claims["sub"])
@@ -179,7 +182,7 @@ async def revoke_consent(client_id: str, claims: BearerClaims, runtime: CurrentR
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
-    body: PasswordChange, claims: BearerClaims, runtime: CurrentRuntime, ip: ClientIP
+    body: PasswordChange, claims: AccountClaims, runtime: CurrentRuntime, ip: ClientIP
 ) -> Response:
     """Change the password; every other session of the user ends."""
     keep = await runtime.tokens.family_of(str(claims["jti"]))

@@ -31,6 +31,7 @@ from ..services.scopes import ADMIN_SCOPE, parse_scopes
 
 __all__ = [
     "MAX_FORM_FIELDS",
+    "AccountClaims",
     "AdminClaims",
     "BearerClaims",
     "BearerClaimsToRevoke",
@@ -177,3 +178,16 @@ async def admin_claims(claims: BearerClaims, runtime: CurrentRuntime) -> dict[st
 
 
 AdminClaims = Annotated[dict[str, Any], Depends(admin_claims)]
+
+
+async def account_claims(claims: BearerClaims, runtime: CurrentRuntime) -> dict[str, Any]:
+    """Claims of a token a first-party client holds: managing the account itself (its
+    password, which apps it allowed) is the user's own business, never a third-party app's,
+    whatever scopes the user allowed that app."""
+    client = await runtime.clients.get(str(claims["client_id"]))
+    if client is None or not client.is_first_party:
+        raise InsufficientScopeError("Only the account's own sign-in may manage the account")
+    return claims
+
+
+AccountClaims = Annotated[dict[str, Any], Depends(account_claims)]
