@@ -412,7 +412,6 @@ def run_fleet(args: argparse.Namespace) -> dict[str, Any]:
     ]
     return {
         **machine(),
-        "replicas": args.replicas,
         "database": database,
         "redis": args.redis,
         "duration": args.duration,
@@ -532,7 +531,7 @@ def cpu_bound_lines(document: dict[str, Any]) -> list[str]:
 
 def fleet_markdown(document: dict[str, Any]) -> str:
     every, burst = document["all"], document["burst"]
-    where = f"{document['replicas']} replicas on {document['database']}" + (
+    where = f"{len(document['replicas'])} replicas on {document['database']}" + (
         " + Redis" if document["redis"] else ""
     )
     mix = ", ".join(f"{_NAMES[name]} {share}%" for name, share in document["mix"].items())
@@ -570,7 +569,9 @@ def fleet_markdown(document: dict[str, Any]) -> str:
         f"p99 {burst['login']['p99_ms']:.0f} ms); meanwhile {document['probes']} connections "
         f"introspected: p99 **{during['p99_ms']:.1f} ms** during the burst against "
         f"{before['p99_ms']:.1f} ms before it ({during['p99_ms'] / before['p99_ms']:.1f}x; "
-        f"p50 {during['p50_ms']:.1f} ms against {before['p50_ms']:.1f} ms).",
+        f"p50 {during['p50_ms']:.1f} ms against {before['p50_ms']:.1f} ms); introspection "
+        f"statuses during the burst: {during['statuses']} (`0`: answered 200 but "
+        "`active: false` for a live token).",
         "",
         *target_lines(document["targets"]),
     ]
@@ -605,7 +606,7 @@ def fleet_chart(document: dict[str, Any]) -> str:
     }
     keys = {"p50": "p50_ms", "p99": "p99_ms", "p999": "p999_ms"}
     return _svg.grouped_bars(
-        title=f"{document['replicas']} replicas: latency, and introspection during "
+        title=f"{len(document['replicas'])} replicas: latency, and introspection during "
         f"{burst['logins']} concurrent logins",
         groups=list(keys),
         series=list(zip(rows, _COLOURS, strict=False)),
