@@ -1,6 +1,9 @@
 """The three routes each framework serves in ``python -m benchmarks.integrations``.
 
-``/unprotected`` answers without looking at the token; ``/jwtkit`` is protected by the
+``/unprotected`` answers without looking at the token; ``/noop-guard`` goes through the
+framework's own guard mechanism (a FastAPI ``Security`` dependency, a view decorator) with a
+check that lets everything in: the floor any guard of that shape pays; ``/jwtkit`` is
+protected by the
 framework's jwtkit integration (scope ``orders:read``, verified-token cache on, as the
 integrations ship); ``/jwtkit-nocache`` the same with ``cache_size=0``; ``/tutorial`` is
 protected the way the FastAPI/Flask/Django tutorials do it: the bearer header read by hand
@@ -42,7 +45,8 @@ def fastapi_app() -> Any:
     from typing import Annotated
 
     from fastapi import Depends, FastAPI, HTTPException, Security
-    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+    from fastapi.requests import HTTPConnection
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
     from jwtkit.integrations.fastapi import JWTBearer
 
@@ -51,8 +55,19 @@ def fastapi_app() -> Any:
     auth_nocache = JWTBearer(**OPTIONS, cache_size=0)
     bearer = HTTPBearer()
 
+    async def allow_all(
+        connection: HTTPConnection, security_scopes: SecurityScopes
+    ) -> dict[str, Any]:
+        return {}  # JWTBearer's signature, no check: FastAPI's own cost of a Security
+
     @app.get("/unprotected")
     async def unprotected() -> dict[str, Any]:
+        return ANSWER
+
+    @app.get("/noop-guard")
+    async def noop_guard(
+        claims: Annotated[dict[str, Any], Security(allow_all, scopes=["orders:read"])],
+    ) -> dict[str, Any]:
         return ANSWER
 
     @app.get("/jwtkit")
@@ -89,6 +104,13 @@ def flask_app() -> Any:
     jwt_auth = JWTAuth(app, **OPTIONS)
     jwt_auth_nocache = JWTAuth(app, **OPTIONS, cache_size=0)  # one app, two JWTAuths
 
+    def allow_all(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs)  # a decorator with no check: the floor
+
+        return wrapper
+
     def tutorial_required(view: Any) -> Any:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -101,6 +123,11 @@ def flask_app() -> Any:
 
     @app.get("/unprotected")
     def unprotected() -> dict[str, Any]:
+        return ANSWER
+
+    @app.get("/noop-guard")
+    @allow_all
+    def noop_guard() -> dict[str, Any]:
         return ANSWER
 
     @app.get("/jwtkit")
@@ -147,6 +174,17 @@ def django_application() -> Any:
     def unprotected(request: HttpRequest) -> JsonResponse:
         return JsonResponse(ANSWER)
 
+    def allow_all(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest) -> Any:
+            return view(request)  # a decorator with no check: the floor
+
+        return wrapper
+
+    @allow_all
+    def noop_guard(request: HttpRequest) -> JsonResponse:
+        return JsonResponse(ANSWER)
+
     @require_token(scopes=["orders:read"])
     def protected(request: HttpRequest) -> JsonResponse:
         return JsonResponse(ANSWER)
@@ -176,6 +214,7 @@ def django_application() -> Any:
     global urlpatterns
     urlpatterns = [
         path("unprotected", unprotected),
+        path("noop-guard", noop_guard),
         path("jwtkit", protected),
         path("jwtkit-nocache", protected_nocache),
         path("tutorial", tutorial),
