@@ -40,12 +40,12 @@ import time
 import timeit
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import jwtkit
 
 from . import _report
 from ._jwks_server import JWKSServer
+from ._svg import grouped_bars
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -311,72 +311,20 @@ _COLOURS = {
 }
 
 
+_ROUTE_OF = {label: route for route, label in _LABELS.items()}
+
+
 def chart_svg(document: dict[str, Any]) -> str:
-    """Grouped bars of requests/s per framework and route, as SVG text (no plotting library:
-    the chart is a few rectangles, and a text format diffs and renders anywhere)."""
-    frameworks = list(document["frameworks"])
-    width, height = 760, 360
-    left, right, top, bottom = 64, 16, 40, 96
-    plot_width, plot_height = width - left - right, height - top - bottom
-    highest = max(
-        document["frameworks"][name][route]["rps"] for name in frameworks for route in ROUTES
+    """Grouped bars of requests/s per framework and route (drawn by benchmarks._svg)."""
+    frameworks = document["frameworks"]
+    return grouped_bars(
+        title="One protected JSON endpoint, ES256 token, warm JWKS cache",
+        groups=list(frameworks),
+        series=[(_LABELS[route], _COLOURS[route]) for route in ROUTES],
+        value=lambda name, label: frameworks[name][_ROUTE_OF[label]]["rps"],
+        unit="req/s",
+        axis_label="requests/s (median; higher is better)",
     )
-    step = 10 ** max(len(str(int(highest))) - 1, 0)
-    scale_top = (int(highest * 1.15 // step) + 1) * step
-    ticks = [scale_top * index / 5 for index in range(6)]
-    group = plot_width / max(len(frameworks), 1)
-    bar = group * 0.8 / len(ROUTES)
-
-    def y(value: float) -> float:
-        return top + plot_height * (1 - value / scale_top)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="13">'
-        "One protected JSON endpoint, ES256 token, warm JWKS cache</text>",
-    ]
-    for tick in ticks:
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-            'stroke="#e0e0e0"/>'
-        )
-        parts.append(
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:,.0f}</text>'
-        )
-    parts.append(
-        f'<text transform="translate(14 {top + plot_height / 2}) rotate(-90)" '
-        'text-anchor="middle">requests/s (median; higher is better)</text>'
-    )
-    for position, name in enumerate(frameworks):
-        start = left + position * group + group * 0.1
-        for index, route in enumerate(ROUTES):
-            value = document["frameworks"][name][route]["rps"]
-            x = start + index * bar
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar * 0.92:.1f}" '
-                f'height="{top + plot_height - y(value):.1f}" fill="{_COLOURS[route]}">'
-                f"<title>{escape(name)}, {escape(_LABELS[route])}: {value:,.0f} req/s</title>"
-                "</rect>"
-            )
-            parts.append(
-                f'<text x="{x + bar * 0.46:.1f}" y="{y(value) - 4:.1f}" text-anchor="middle" '
-                f'font-size="9">{value:,.0f}</text>'
-            )
-        parts.append(
-            f'<text x="{left + (position + 0.5) * group:.1f}" y="{top + plot_height + 18}" '
-            f'text-anchor="middle" font-size="12">{escape(name)}</text>'
-        )
-    for index, route in enumerate(ROUTES):
-        x = left + (index % 2) * 330
-        row_y = height - 44 + (index // 2) * 18
-        parts.append(
-            f'<rect x="{x}" y="{row_y - 10}" width="12" height="12" fill="{_COLOURS[route]}"/>'
-        )
-        parts.append(f'<text x="{x + 18}" y="{row_y}">{escape(_LABELS[route])}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
