@@ -141,8 +141,39 @@ class PyJWS:
         sort_headers: bool = True,
     ) -> str:
         """Sign ``payload`` (bytes) and return the compact JWS."""
+        algorithm_name = self._algorithm_name(key, algorithm, headers)
+        if headers and headers.get("b64") is False:
+            is_payload_detached = True
+        header = self._encode_header(algorithm_name, headers, is_payload_detached, sort_headers)
+
+        alg_obj = self.get_algorithm_by_name(algorithm_name)
+        if algorithm_name == "none":
+            alg_obj.prepare_key(key)  # only None or "" is a key for "none"
+            token = jws.sign_unsecured(payload, headers=header)
+            if is_payload_detached:
+                unsecured_header, _, empty_signature = token.split(".")
+                token = f"{unsecured_header}..{empty_signature}"
+            return token
+
+        header_segment = b64url_encode(
+            json.dumps(header, separators=(",", ":"), cls=json_encoder).encode("utf-8")
+        )
+        payload_segment = payload if is_payload_detached else b64url_encode(payload)
+        signature = self._signature(
+            alg_obj, algorithm_name, key, header_segment + b"." + payload_segment
+        )
+        if is_payload_detached:
+            payload_segment = b""
+        return b".".join((header_segment, payload_segment, b64url_encode(signature))).decode(
+            "utf-8"
+        )
+
+    @staticmethod
+    def _algorithm_name(key: Any, algorithm: str | None, headers: dict[str, Any] | None) -> str:
+        """PyJWT's choice of ``alg``: the argument, else the PyJWK's, else HS256; a header's
+        ``alg`` wins over all of them."""
         if algorithm is _ALGORITHM_UNSET:
-            algorithm_name = key.algorithm_name if isinstance(key, PyJWK) else "HS256"
+            name = key.algorithm_name if isinstance(key, PyJWK) else "HS256"
         elif algorithm is None:
             if not isinstance(key, PyJWK):
                 # PyJWT signs with "none" here; jwtkit makes unsecured tokens only on request.
@@ -150,15 +181,20 @@ class PyJWS:
                     'algorithm=None does not make an unsecured token: pass algorithm="none" '
                     "explicitly (and key=None) if that is what you want"
                 )
-            algorithm_name = key.algorithm_name
+            name = key.algorithm_name
         else:
-            algorithm_name = algorithm
-        if headers:
-            if headers.get("alg"):
-                algorithm_name = headers["alg"]
-            if headers.get("b64") is False:
-                is_payload_detached = True
+            name = algorithm
+        return headers["alg"] if headers and headers.get("alg") else name
 
+    def _encode_header(
+        self,
+        algorithm_name: str,
+        headers: dict[str, Any] | None,
+        is_payload_detached: bool,
+        sort_headers: bool,
+    ) -> dict[str, Any]:
+        """The protected header PyJWT writes: ``typ`` and ``alg``, the caller's headers over
+        them, and ``b64: false`` listed in ``crit`` for a detached payload."""
         header: dict[str, Any] = {"typ": self.header_typ, "alg": algorithm_name}
         if headers:
             self._validate_headers(headers, encoding=True)
@@ -174,40 +210,24 @@ class PyJWS:
                 header["crit"] = [*critical, "b64"]
         else:
             header.pop("b64", None)
-        if sort_headers:
-            header = dict(sorted(header.items()))
+        return dict(sorted(header.items())) if sort_headers else header
 
-        alg_obj = self.get_algorithm_by_name(algorithm_name)
-        if algorithm_name == "none":
-            alg_obj.prepare_key(key)  # only None or "" is a key for "none"
-            token = jws.sign_unsecured(payload, headers=header)
-            if is_payload_detached:
-                unsecured_header, _, empty_signature = token.split(".")
-                token = f"{unsecured_header}..{empty_signature}"
-            return token
-
-        header_segment = b64url_encode(
-            json.dumps(header, separators=(",", ":"), cls=json_encoder).encode("utf-8")
-        )
-        payload_segment = payload if is_payload_detached else b64url_encode(payload)
-        signing_input = header_segment + b"." + payload_segment
+    def _signature(
+        self, alg_obj: Algorithm, algorithm_name: str, key: Any, signing_input: bytes
+    ) -> bytes:
+        """Sign with jwtkit's algorithm where there is one, else with a registered custom
+        PyJWT algorithm object."""
         signature_algorithm = self._jwtkit_algorithm(algorithm_name)
-        if signature_algorithm is not None:
-            try:
-                signing_key = self._signing_key(key, signature_algorithm)
-                material = self._signing_material(alg_obj, signing_key, signature_algorithm)
-            except InvalidKeyError as error:
-                raise _pyjwt_key_error(alg_obj, key, error) from None
-            signature = signature_algorithm.sign(material, signing_input)
-        else:
+        if signature_algorithm is None:
             prepared = alg_obj.prepare_key(key.key if isinstance(key, PyJWK) else key)
             self._check_key_length(alg_obj, prepared, self.options)
-            signature = alg_obj.sign(signing_input, prepared)
-        if is_payload_detached:
-            payload_segment = b""
-        return b".".join((header_segment, payload_segment, b64url_encode(signature))).decode(
-            "utf-8"
-        )
+            return bytes(alg_obj.sign(signing_input, prepared))
+        try:
+            signing_key = self._signing_key(key, signature_algorithm)
+            material = self._signing_material(alg_obj, signing_key, signature_algorithm)
+        except InvalidKeyError as error:
+            raise _pyjwt_key_error(alg_obj, key, error) from None
+        return signature_algorithm.sign(material, signing_input)
 
     def _signing_material(self, alg_obj: Algorithm, key: Key, algorithm: SignatureAlgorithm) -> Any:
         """The key's signing material; a weak key only when the caller switched
