@@ -220,7 +220,11 @@ async def test_security_events_are_audited_as_rows_and_log_lines(
 
     rows = await server.runtime.audit.recent(200)
     events = [row.event for row in rows]
-    lines = [json.loads(record.getMessage()) for record in caplog.records]
+    lines = [
+        json.loads(record.getMessage())
+        for record in caplog.records
+        if record.name == "jwtkit.audit"
+    ]
     logged = [line["event"] for line in lines]
     for expected in (
         "user_registered",
