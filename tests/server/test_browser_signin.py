@@ -108,6 +108,26 @@ async def test_a_confidential_client_authenticates_at_the_exchange(server: Serve
     assert anonymous.status_code == 401 and anonymous.json()["error"] == "invalid_client"
     answer = await exchange(server, flow, code, client_secret=secret)
     assert answer.status_code == 200, answer.text
+    # This client may not use the refresh_token grant, so it is given no refresh token.
+    assert "refresh_token" not in answer.json() and answer.json()["access_token"]
+
+
+async def test_a_client_with_the_refresh_grant_gets_a_refresh_token_it_can_use(
+    server: Server,
+) -> None:
+    await server.register("alice")
+    flow = Flow(await public_client(server))
+    code = (await sign_in(server, flow, "alice"))["code"]
+    tokens = (await exchange(server, flow, code)).json()
+    refreshed = await server.client.post(
+        "/auth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": flow.client_id,
+        },
+    )
+    assert refreshed.status_code == 200, refreshed.text
 
 
 async def test_a_second_client_signs_in_without_the_password(server: Server) -> None:

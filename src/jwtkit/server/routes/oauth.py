@@ -42,10 +42,15 @@ _CLIENT_FIELDS: dict[str, Any] = {
 
 TOKEN_FORM = _form_body(
     {
-        "grant_type": {"enum": ["password", "refresh_token", "client_credentials"]},
+        "grant_type": {
+            "enum": ["password", "refresh_token", "client_credentials", "authorization_code"]
+        },
         "username": {},
         "password": {"format": "password"},
         "refresh_token": {},
+        "code": {"description": "authorization_code: the code from /authorize"},
+        "redirect_uri": {"description": "authorization_code: as sent to /authorize"},
+        "code_verifier": {"description": "authorization_code: the PKCE verifier (RFC 7636)"},
         "scope": {"description": "Space-separated scopes"},
         "audience": {"description": "One of the client's audiences"},
         **_CLIENT_FIELDS,

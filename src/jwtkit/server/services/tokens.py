@@ -162,7 +162,13 @@ class TokenService:
         )
         session.add(family)
         await session.flush()
-        session.add(self._refresh_row(refresh_token, family.id, now))
+        # The family exists either way (logout, revocation and a replayed code end it through
+        # its access tokens); a client that may not refresh gets no refresh token to leak.
+        from .clients import client_grant_types  # clients builds on this module
+
+        refreshable = "refresh_token" in client_grant_types(client)
+        if refreshable:
+            session.add(self._refresh_row(refresh_token, family.id, now))
         access_token = await self._access_token(
             session,
             key=key,
@@ -178,7 +184,10 @@ class TokenService:
             session, "login", user_id=user.id, client_id=client.id, ip=ip, family=family.id
         )
         return IssuedTokens(
-            access_token, self._settings.access_token_lifetime, scope, refresh_token
+            access_token,
+            self._settings.access_token_lifetime,
+            scope,
+            refresh_token if refreshable else None,
         )
 
     @staticmethod
