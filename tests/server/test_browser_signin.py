@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 import jwtkit
+from jwtkit.server.errors import InvalidRequestError
 
 from .browser_flow import (
     REDIRECT_URI,
@@ -702,3 +703,32 @@ async def test_cors_allows_only_public_clients_registered_web_origins(server: Se
         "/.well-known/jwks.json", headers={"origin": "https://attacker.test"}
     )
     assert other.status_code == 200 and "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "javascript:alert(document.cookie)",
+        "JavaScript://example.test/%0aalert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "vbscript:msgbox(1)",
+    ],
+)
+async def test_a_redirect_uri_a_browser_would_run_or_read_is_refused(
+    server: Server, uri: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match="not a redirect target"):
+        await server.runtime.clients.create(
+            "Evil app", grant_types=["authorization_code"], redirect_uris=[uri], public=True
+        )
+
+
+async def test_a_native_apps_private_use_scheme_is_a_redirect_uri(server: Server) -> None:
+    client, _ = await server.runtime.clients.create(
+        "Native app",
+        grant_types=["authorization_code"],
+        redirect_uris=["com.example.app:/oauth/callback"],
+        public=True,
+    )
+    assert client.redirect_uris

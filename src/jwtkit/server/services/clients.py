@@ -63,8 +63,18 @@ def client_redirect_uris(client: Client) -> list[str]:
     return uris
 
 
+#: Schemes a browser runs or reads locally instead of handing to an app: never a redirect
+#: target (RFC 9700 §4.1.1 open redirection; a login page's CSP would let a form post there).
+#: Private-use schemes of native apps (``com.example.app:/cb``, RFC 8252 §7.1) stay allowed.
+_FORBIDDEN_REDIRECT_SCHEMES = frozenset({"javascript", "data", "vbscript", "file", "blob", "about"})
+
+
 def _check_redirect_uri(uri: str) -> str:
     parts = urlsplit(uri)
+    if parts.scheme.lower() in _FORBIDDEN_REDIRECT_SCHEMES:
+        raise InvalidRequestError(
+            f"Invalid redirect URI {uri!r}: the {parts.scheme}: scheme is not a redirect target"
+        )
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
     if parts.fragment or (not parts.netloc and parts.scheme in ("http", "https")):
         raise InvalidRequestError(f"Invalid redirect URI {uri!r}: absolute, without a fragment")
