@@ -90,9 +90,17 @@ def postgres_database() -> Iterator[str]:
     base_url = os.environ.get("JWTKIT_TEST_POSTGRES_URL")
     if not base_url:
         raise SystemExit("--postgres needs JWTKIT_TEST_POSTGRES_URL (postgresql://...)")
+    with new_postgres_database(base_url, "jwtkit_bench") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def new_postgres_database(base_url: str, prefix: str) -> Iterator[str]:
+    """A database of its own (``PREFIX_<random>``) on ``base_url``'s server, dropped with
+    whatever still holds it open afterwards; the benchmarks and the test suite both use it."""
     import asyncpg
 
-    name = f"jwtkit_bench_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
 
     async def run(statement: str) -> None:
         connection = await asyncpg.connect(base_url)

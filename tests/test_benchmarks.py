@@ -9,13 +9,9 @@ than on the day the numbers are wanted.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from benchmarks import __main__ as bench
 from benchmarks import _contenders, hotpath, memory
 

@@ -82,7 +82,7 @@ def test_every_error_derives_from_the_root() -> None:
 
 def test_tests_read_their_vectors_from_inside_the_repository() -> None:
     """A clone placed anywhere runs every vector test: no vector list is silently empty and
-    none points outside the repository (they once read ../shared/vectors)."""
+    none points outside the repository (they once read a directory beside the checkout)."""
     import test_jwe_vectors
     import test_jwk
     import test_jws

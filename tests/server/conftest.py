@@ -64,25 +64,10 @@ def temporary_postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database, dropped afterwards (skips without one to use)."""
     if not POSTGRES_URL:
         pytest.skip("JWTKIT_TEST_POSTGRES_URL is not set")
-    import asyncio
+    from benchmarks._serve import new_postgres_database
 
-    import asyncpg
-
-    name = f"jwtkit_test_{uuid.uuid4().hex[:12]}"
-    base = POSTGRES_URL.rsplit("/", 1)[0]
-
-    async def run(statement: str) -> None:
-        connection = await asyncpg.connect(POSTGRES_URL)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with new_postgres_database(POSTGRES_URL, "jwtkit_test") as url:
+        yield url
 
 
 @contextmanager
