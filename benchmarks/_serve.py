@@ -1,18 +1,20 @@
 """The machinery of ``benchmarks.server``: ``jwtkit serve`` replicas on fresh databases, and
-an httpx load generator that keeps many requests in flight against them.
+a load generator that keeps many requests in flight against them.
 
 A deployment is N ``python -m jwtkit.cli serve`` processes on 127.0.0.1 sharing one database
 (a SQLite file in a temporary directory, or a PostgreSQL database made for the run on
 ``JWTKIT_TEST_POSTGRES_URL``'s server and dropped afterwards) and, if asked, a Redis key prefix
 of the run's own. Each process's RSS and CPU time are read from /proc. The load generator is
 one asyncio loop in the benchmark process: every connection is a closed loop (send, wait for
-the answer, send again), recording each request's latency and status.
+the answer, send again), recording each request's latency and status. httpx sets things up
+(registering users, the first logins); the timed requests go over ``_wire``'s lean client.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -30,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from ._wire import Connection, WireError, basic_auth
 
 PASSWORD = "correct horse battery staple"
 ISSUER = "http://jwtkit.bench"
@@ -55,24 +59,48 @@ class Replica:
     log: Path
 
     def rss_kib(self) -> int:
-        """VmRSS of the server process, from /proc (Linux)."""
-        with open(f"/proc/{self.process.pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        raise RuntimeError("no VmRSS line")  # pragma: no cover - not Linux
+        """VmRSS of the server: its process and any worker processes (Linux /proc)."""
+        return sum(_rss_kib(pid) for pid in process_tree(self.process.pid))
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used, from /proc (Linux)."""
-        return process_cpu_seconds(self.process.pid)
+        """User + system CPU time the server (its process and workers) has used."""
+        return sum(process_cpu_seconds(pid) for pid in process_tree(self.process.pid))
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (``jwtkit serve --workers N`` forks N workers), from
+    /proc/PID/task/TID/children."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text(encoding="ascii").split()
+        except OSError:  # the task ended meanwhile
+            continue
+        for child in children:
+            found.extend(process_tree(int(child)))
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:  # the process ended meanwhile
+        return 0
+    raise RuntimeError("no VmRSS line")  # pragma: no cover - not Linux
+
+
 def process_cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # the process ended meanwhile
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
 
 
@@ -164,10 +192,15 @@ class Deployment:
 
 @contextlib.contextmanager
 def deployment(
-    database: str, replicas: int, use_redis: bool, cprofile: Path | None = None
+    database: str,
+    replicas: int,
+    use_redis: bool,
+    cprofile: Path | None = None,
+    workers: int = 1,
 ) -> Iterator[Deployment]:
-    """Start ``replicas`` servers on a fresh ``database`` ("sqlite" or "postgresql"); with
-    ``cprofile``, each runs under cProfile and writes ``replica-N.prof`` there when stopped."""
+    """Start ``replicas`` servers on a fresh ``database`` ("sqlite" or "postgresql"), each
+    with ``workers`` worker processes; with ``cprofile``, each runs (one process) under
+    cProfile and writes ``replica-N.prof`` there when stopped."""
     cwd = Path(tempfile.mkdtemp(prefix="jwtkit-bench-"))
     with contextlib.ExitStack() as stack:
         env = {
@@ -193,6 +226,8 @@ def deployment(
                 if cprofile is not None:
                     output = cprofile / f"replica-{index}.prof"
                     command = [sys.executable, "-c", _PROFILED_SERVE, str(output), "serve"]
+                if workers > 1 and cprofile is None:
+                    command += ["--workers", str(workers)]
                 with log.open("wb") as sink:
                     process = subprocess.Popen(
                         [*command, "--host", "127.0.0.1", "--port", str(port)],
@@ -262,9 +297,12 @@ class Sample:
 
 @dataclass
 class Clients:
-    """What the requests need: one httpx client per replica, users, a confidential client,
-    live access tokens to introspect, and one refresh token per connection (each connection
-    refreshes its own session, as one app instance would)."""
+    """What the requests need: one httpx client per replica (for setting up), users, a
+    confidential client, live access tokens to introspect, and one refresh token per
+    connection (each connection refreshes its own session, as one app instance would).
+
+    The timed requests go over the lean client of ``_wire``, one keep-alive connection per
+    closed loop: the load generator shares the cores with the servers it measures."""
 
     http: list[httpx.AsyncClient]
     users: list[str]
@@ -272,17 +310,33 @@ class Clients:
     access_tokens: list[str] = field(default_factory=list)
     refresh_tokens: dict[int, str] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(20261130))
+    wire: dict[int, Connection] = field(default_factory=dict)
 
     def pick(self, connection: int) -> httpx.AsyncClient:
         return self.http[connection % len(self.http)]
 
+    def connection(self, index: int) -> Connection:
+        found = self.wire.get(index)
+        if found is None:
+            found = self.wire[index] = Connection(str(self.pick(index).base_url))
+        return found
+
+    def fresh(self) -> Clients:
+        """The same users, client and tokens over connections of their own."""
+        return dataclasses.replace(self, wire={}, refresh_tokens={})
+
+    async def close(self) -> None:
+        for connection in self.wire.values():
+            await connection.close()
+        self.wire.clear()
+
     async def request(self, operation: str, connection: int) -> int:
         """One request of ``operation`` on ``connection``'s replica; its HTTP status."""
-        http = self.pick(connection)
+        wire = self.connection(connection)
         if operation == "login":
-            response = await http.post(
+            response = await wire.post_form(
                 "/auth/token",
-                data={
+                {
                     "grant_type": "password",
                     "username": self.rng.choice(self.users),
                     "password": PASSWORD,
@@ -291,28 +345,28 @@ class Clients:
         elif operation == "refresh":
             token = self.refresh_tokens.get(connection)
             if token is None:  # this connection's first refresh: its session starts now
-                token = await self.login(http)
-            response = await http.post(
-                "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token}
+                token = await self.login(self.pick(connection))
+            response = await wire.post_form(
+                "/auth/token", {"grant_type": "refresh_token", "refresh_token": token}
             )
             if response.status_code == 200:
                 self.refresh_tokens[connection] = response.json()["refresh_token"]
             else:
                 self.refresh_tokens.pop(connection, None)
         elif operation == "client_credentials":
-            response = await http.post(
-                "/auth/token", data={"grant_type": "client_credentials"}, auth=self.client_auth
+            response = await wire.post_form(
+                "/auth/token", {"grant_type": "client_credentials"}, basic_auth(*self.client_auth)
             )
         elif operation == "introspection":
-            response = await http.post(
+            response = await wire.post_form(
                 "/auth/introspect",
-                data={"token": self.rng.choice(self.access_tokens)},
-                auth=self.client_auth,
+                {"token": self.rng.choice(self.access_tokens)},
+                basic_auth(*self.client_auth),
             )
             if response.status_code == 200 and response.json().get("active") is not True:
                 return 0  # counted as an error: a live token must introspect as active
         elif operation == "jwks":
-            response = await http.get("/.well-known/jwks.json")
+            response = await wire.get("/.well-known/jwks.json")
         else:
             raise ValueError(operation)
         return response.status_code
@@ -380,7 +434,7 @@ async def drive(
             operation = choose(rng)
             try:
                 status = await clients.request(operation, index)
-            except httpx.HTTPError:
+            except (httpx.HTTPError, WireError):
                 status = -1
             done = time.perf_counter()
             samples.append(Sample(operation, done - origin, done - now, status))

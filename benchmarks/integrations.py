@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import random
-import re
 import socket
 import statistics
 import subprocess
@@ -46,6 +45,7 @@ import jwtkit
 from . import _report
 from ._jwks_server import JWKSServer
 from ._svg import grouped_bars
+from ._wire import Connection, WireError
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -59,8 +59,6 @@ FRAMEWORKS: dict[str, list[str]] = {
     "Flask": ["gunicorn", "benchmarks._api_flask:app", "-k", "gthread", "--threads", "4"],
     "Django": ["gunicorn", "benchmarks._api_django:application", "-k", "gthread", "--threads", "4"],
 }
-_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
-_CHUNKED = re.compile(rb"\r\ntransfer-encoding:\s*chunked", re.IGNORECASE)
 
 
 # -- in-process ------------------------------------------------------------------------------
@@ -143,47 +141,22 @@ class Server:
             self.process.stderr.close()
 
 
-def request_bytes(path: str, token: str) -> bytes:
-    return (
-        f"GET /{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-        "Accept: application/json\r\n\r\n"
-    ).encode("ascii")
-
-
-async def _exchange(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
-) -> int:
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    match = _CONTENT_LENGTH.search(head)
-    if match is not None:
-        await reader.readexactly(int(match.group(1)))
-    elif _CHUNKED.search(head):  # Django under gunicorn streams without a length
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            await reader.readexactly(size + 2)
-            if size == 0:
-                break
-    else:
-        raise RuntimeError("a response with neither Content-Length nor chunked encoding")
-    return int(head[9:12])
-
-
 async def _connection(
-    port: int, request: bytes, deadline: float, latencies: list[float], errors: list[int]
+    port: int, path: str, token: str, deadline: float, latencies: list[float], errors: list[int]
 ) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    wire = Connection(f"http://127.0.0.1:{port}")
+    headers = b"authorization: Bearer %s\r\naccept: application/json\r\n" % token.encode()
     try:
         while True:
             started = time.perf_counter()
             if started >= deadline:
                 return
-            status = await _exchange(reader, writer, request)
+            status = (await wire.get(f"/{path}", headers)).status_code
             latencies.append(time.perf_counter() - started)
             if status != 200:
                 errors.append(status)
     finally:
-        writer.close()
+        await wire.close()
 
 
 def load(port: int, path: str, token: str, connections: int, seconds: float) -> dict[str, Any]:
@@ -194,9 +167,11 @@ def load(port: int, path: str, token: str, connections: int, seconds: float) -> 
     async def run() -> float:
         started = time.perf_counter()
         deadline = started + seconds
-        request = request_bytes(path, token)
         await asyncio.gather(
-            *(_connection(port, request, deadline, latencies, errors) for _ in range(connections))
+            *(
+                _connection(port, path, token, deadline, latencies, errors)
+                for _ in range(connections)
+            )
         )
         return time.perf_counter() - started
 
@@ -213,7 +188,7 @@ def wait_until_up(server: Server, token: str) -> None:
         try:
             load(server.port, "unprotected", token, 1, 0.01)
             return
-        except (OSError, RuntimeError, asyncio.IncompleteReadError):
+        except (OSError, RuntimeError, WireError):
             time.sleep(0.1)
     error = server.process.stderr.read().decode() if server.process.stderr else ""
     raise RuntimeError(f"the server did not come up: {error[-2000:]}")

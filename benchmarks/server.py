@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import datetime
 import json
 import os
@@ -63,6 +62,7 @@ from ._serve import (
     prepare,
     summary,
 )
+from ._wire import WireError
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -132,6 +132,7 @@ async def measure_endpoints(
 ) -> dict[str, dict[str, Any]]:
     http = async_clients(deployment, args.connections)
     hashing = floor_hasher()
+    clients: Clients | None = None
     try:
         clients = await prepare(deployment, http, users=args.users)
         for operation in args.operations:  # warm-up: caches, pools, every connection's session
@@ -166,6 +167,8 @@ async def measure_endpoints(
                 cpu[name][1] += own_cpu
     finally:
         hashing.close()
+        if clients is not None:
+            await clients.close()
         for client in http:
             await client.aclose()
     results: dict[str, dict[str, Any]] = {}
@@ -199,7 +202,7 @@ async def measure_endpoints(
 def run_endpoints(args: argparse.Namespace) -> dict[str, Any]:
     databases: dict[str, Any] = {}
     for database in args.databases:
-        with deployment(database, 1, args.redis, args.cprofile) as running:
+        with deployment(database, 1, args.redis, args.cprofile, args.workers) as running:
             result = asyncio.run(measure_endpoints(running, args))
         databases[database] = result
         for name in result:
@@ -222,6 +225,7 @@ def run_endpoints(args: argparse.Namespace) -> dict[str, Any]:
         "rounds": args.rounds,
         "connections": args.connections,
         "redis": args.redis,
+        "workers": args.workers,
         "argon2": argon2_parameters(),
         "hash_threads": os.cpu_count(),
         "databases": databases,
@@ -261,6 +265,7 @@ def target(description: str, value: float, limit: float, at_least: bool = True) 
 
 async def measure_fleet(deployment: Deployment, args: argparse.Namespace) -> dict[str, Any]:
     http = async_clients(deployment, max(args.connections, args.burst))
+    clients: Clients | None = None
     try:
         clients = await prepare(deployment, http, users=args.users)
         weights = list(MIX.values())
@@ -276,6 +281,8 @@ async def measure_fleet(deployment: Deployment, args: argparse.Namespace) -> dic
         rss_end = [replica.rss_kib() for replica in deployment.replicas]
         burst = await login_burst(clients, args)
     finally:
+        if clients is not None:
+            await clients.close()
         for client in http:
             await client.aclose()
     per_operation = {
@@ -301,22 +308,13 @@ async def measure_fleet(deployment: Deployment, args: argparse.Namespace) -> dic
 async def login_burst(clients: Clients, args: argparse.Namespace) -> dict[str, Any]:
     """``args.burst`` logins at once, spread over the replicas, while ``args.probes``
     connections introspect in a closed loop: introspection latency before and during."""
-    probes = args.probes
     # The probes have connections of their own: waiting behind the logins for a free
-    # connection of the load generator's pool would be the generator's latency, not the server's.
-    limits = httpx.Limits(max_connections=probes, max_keepalive_connections=probes)
-    probing = dataclasses.replace(
-        clients,
-        http=[
-            httpx.AsyncClient(base_url=http.base_url, limits=limits, timeout=120.0)
-            for http in clients.http
-        ],
-    )
+    # connection would be the generator's latency, not the server's.
+    probing = clients.fresh()
     try:
         return await _burst(clients, probing, args)
     finally:
-        for http in probing.http:
-            await http.aclose()
+        await probing.close()
 
 
 async def _burst(clients: Clients, probing: Clients, args: argparse.Namespace) -> dict[str, Any]:
@@ -333,7 +331,7 @@ async def _burst(clients: Clients, probing: Clients, args: argparse.Namespace) -
             sent = time.perf_counter()
             try:
                 status = await probing.request("introspection", index)
-            except httpx.HTTPError:
+            except (httpx.HTTPError, WireError):
                 status = -1
             done = time.perf_counter()
             during.append(Sample("introspection", done - origin, done - sent, status))
@@ -342,7 +340,7 @@ async def _burst(clients: Clients, probing: Clients, args: argparse.Namespace) -
         sent = time.perf_counter()
         try:
             status = await clients.request("login", index)
-        except httpx.HTTPError:
+        except (httpx.HTTPError, WireError):
             status = -1
         done = time.perf_counter()
         logins.append(Sample("login", done - origin, done - sent, status))
@@ -461,7 +459,8 @@ def endpoints_markdown(document: dict[str, Any]) -> str:
     lines = [
         f"Measured {document['date']} on {document['machine']} (Python {document['python']}; "
         f"load average {document['load_average']:g} at the end, other work on the machine), "
-        f"one `jwtkit serve` process per database, {document['connections']} connections, "
+        f"one `jwtkit serve --workers {document.get('workers', 1)}` per database (a worker per "
+        f"core), {document['connections']} connections, "
         f"{document['rounds']} rounds of {document['seconds']:g} s per operation"
         + (", rate limits and denylist in Redis." if document["redis"] else "."),
         "",
@@ -587,7 +586,8 @@ def endpoints_chart(document: dict[str, Any]) -> str:
     names = [name for name in (*OPERATIONS, FLOOR) if all(name in r for r in databases.values())]
     labels = {_NAMES.get(name, name): name for name in names}
     return _svg.grouped_bars(
-        title="One jwtkit serve process: requests/s (load generator on the same 2 cores)",
+        title=f"jwtkit serve --workers {document.get('workers', 1)}: requests/s (load "
+        "generator on the same cores)",
         groups=list(labels),
         series=list(zip(databases, _COLOURS, strict=False)),
         value=lambda label, database: databases[database][labels[label]]["rps"],
@@ -642,6 +642,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, help="endpoints: rounds (default 5)")
     parser.add_argument("--duration", type=float, help="fleet: seconds of the mix (default 60)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="endpoints: the server's worker processes (default: one per core, as deployed)",
+    )
     parser.add_argument(
         "--burst", type=int, default=BURST_LOGINS, help="fleet: logins in the burst"
     )
