@@ -41,6 +41,8 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: The execution option marking SQLite's autocommit reads (see ``_on_begin``).
+_AUTOCOMMIT = "jwtkit_autocommit"
 
 
 class Database:
@@ -60,11 +62,26 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads of one statement need no transaction: on PostgreSQL a transaction is two more
+        # round trips (BEGIN, COMMIT), on SQLite it would take the write lock (BEGIN
+        # IMMEDIATE, below). The same pool, its connections in autocommit while lent out.
+        reader = self.engine.execution_options(
+            **({_AUTOCOMMIT: True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
+        )
+        self._readers = async_sessionmaker(reader, expire_on_commit=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on any error."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for a read of *one* statement, outside any transaction: it sees what
+        was committed when it runs and holds no lock. Several statements that must agree
+        with each other, and every write, belong in :meth:`transaction`."""
+        async with self._readers() as session:
             yield session
 
     async def ping(self) -> None:
@@ -103,4 +120,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read of one statement (``Database.read``) runs in SQLite's own autocommit: the
+        # connection has no implicit BEGIN (isolation_level None) and COMMIT without a
+        # transaction does nothing.
+        if not connection.get_execution_options().get(_AUTOCOMMIT):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

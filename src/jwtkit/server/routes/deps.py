@@ -52,7 +52,9 @@ oauth2_scheme = OAuth2PasswordBearer(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are ``async def`` although they never wait: FastAPI runs a plain ``def``
+# dependency in a worker thread, a thread hop per request for a dictionary lookup.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -60,7 +62,7 @@ def get_runtime(request: Request) -> Runtime:
 CurrentRuntime = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_client_ip(request: Request, runtime: CurrentRuntime) -> str:
+async def get_client_ip(request: Request, runtime: CurrentRuntime) -> str:
     peer = request.client.host if request.client is not None else None
     return runtime.proxies.client_address(peer, request.headers.getlist("x-forwarded-for"))
 

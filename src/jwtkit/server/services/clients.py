@@ -239,7 +239,7 @@ class ClientService:
         return self._origins[1]
 
     async def get(self, client_id: str) -> Client | None:
-        async with self._database.transaction() as session:
+        async with self._database.read() as session:
             return await session.get(Client, client_id)
 
     async def require(self, client_id: str) -> Client:

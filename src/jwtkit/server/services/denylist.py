@@ -77,7 +77,7 @@ class DatabaseDenylist:
         self._database = database
 
     async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
-        async with self._database.transaction() as session:
+        async with self._database.read() as session:
             row = (
                 await session.execute(select(AccessToken.revoked_at).where(AccessToken.jti == jti))
             ).first()

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ... import Key, encode
@@ -168,7 +168,7 @@ class TokenService:
 
         refreshable = "refresh_token" in client_grant_types(client)
         if refreshable:
-            session.add(self._refresh_row(refresh_token, family.id, now))
+            await self._insert_refresh(session, refresh_token, family.id, now)
         access_token = await self._access_token(
             session,
             key=key,
@@ -247,64 +247,68 @@ class TokenService:
             live_families = select(RefreshFamily.id).where(
                 RefreshFamily.revoked_at.is_(None), RefreshFamily.client_id == client.id
             )
-            spent = (
-                await session.execute(
-                    update(RefreshToken)
-                    .where(
-                        RefreshToken.token_hash == token_hash,
-                        RefreshToken.spent_at.is_(None),
-                        RefreshToken.expires_at > now,
-                        RefreshToken.family_id.in_(live_families),
-                    )
-                    .values(spent_at=now, spent_by=client.id)
-                    .returning(RefreshToken.family_id)
+            # Of N concurrent spends exactly one gets a row back.
+            spent_in = await session.scalar(
+                update(RefreshToken)
+                .where(
+                    RefreshToken.token_hash == token_hash,
+                    RefreshToken.spent_at.is_(None),
+                    RefreshToken.expires_at > now,
+                    RefreshToken.family_id.in_(live_families),
                 )
-            ).first()
-            if spent is not None:
-                return await self._rotate(
-                    session, presented, spent.family_id, client, requested_scope, now, key
+                .values(spent_at=now, spent_by=client.id)
+                .returning(RefreshToken.family_id)
+                .execution_options(synchronize_session=False)
+            )
+            # Columns, not ORM objects: every statement and object costs on the server's
+            # hottest path.
+            spent = (
+                (
+                    await session.execute(
+                        select(
+                            RefreshFamily.id,
+                            RefreshFamily.scope,
+                            RefreshFamily.audience,
+                            User.id.label("user_id"),
+                            User.disabled_at,
+                            User.scopes,
+                            User.is_admin,
+                        )
+                        .join(User, User.id == RefreshFamily.user_id)
+                        .where(RefreshFamily.id == spent_in)
+                    )
+                ).first()
+                if spent_in is not None
+                else None
+            )
+            if spent_in is not None:
+                if spent is None or spent.disabled_at is not None:
+                    raise InvalidGrantError("The refresh token is invalid")
+                scope = self._narrowed(
+                    _still_allowed(
+                        spent.scope, allowed_scopes(spent.scopes, spent.is_admin), client
+                    ),
+                    requested_scope,
+                )
+                successor = self._successor(presented)
+                await self._insert_refresh(session, successor, spent.id, now)
+                access_token = await self._access_token(
+                    session,
+                    key=key,
+                    subject=spent.user_id,
+                    user_id=spent.user_id,
+                    client=client,
+                    scope=scope,
+                    audience=spent.audience,
+                    family_id=spent.id,
+                    now=now,
+                )
+                return IssuedTokens(
+                    access_token, self._settings.access_token_lifetime, scope, successor
                 )
         return await self._refused_refresh(
             presented, token_hash, client, requested_scope, ip, now, key
         )
-
-    async def _rotate(
-        self,
-        session: AsyncSession,
-        presented: str,
-        family_id: str,
-        client: Client,
-        requested_scope: str | None,
-        now: float,
-        key: Key,
-    ) -> IssuedTokens:
-        # The family and its user in one query: every statement is a round trip to the
-        # database on the hottest path of the server.
-        found = (
-            await session.execute(
-                select(RefreshFamily, User)
-                .join(User, User.id == RefreshFamily.user_id)
-                .where(RefreshFamily.id == family_id)
-            )
-        ).first()
-        if found is None or found.User.disabled_at is not None:
-            raise InvalidGrantError("The refresh token is invalid")
-        family, user = found.RefreshFamily, found.User
-        scope = self._narrowed(_still_allowed(family.scope, user, client), requested_scope)
-        successor = self._successor(presented)
-        session.add(self._refresh_row(successor, family.id, now))
-        access_token = await self._access_token(
-            session,
-            key=key,
-            subject=user.id,
-            user_id=user.id,
-            client=client,
-            scope=scope,
-            audience=family.audience,
-            family_id=family.id,
-            now=now,
-        )
-        return IssuedTokens(access_token, self._settings.access_token_lifetime, scope, successor)
 
     async def _refused_refresh(
         self,
@@ -331,7 +335,8 @@ class TokenService:
                     user = await session.get(User, family.user_id)
                     if user is not None and user.disabled_at is None:
                         scope = self._narrowed(
-                            _still_allowed(family.scope, user, client), requested_scope
+                            _still_allowed(family.scope, user_scopes(user), client),
+                            requested_scope,
                         )
                         access_token = await self._access_token(
                             session,
@@ -387,12 +392,18 @@ class TokenService:
         )
         return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
 
-    def _refresh_row(self, token: str, family_id: str, now: float) -> RefreshToken:
-        return RefreshToken(
-            token_hash=digest(token),
-            family_id=family_id,
-            created_at=now,
-            expires_at=now + self._settings.refresh_token_lifetime,
+    async def _insert_refresh(
+        self, session: AsyncSession, token: str, family_id: str, now: float
+    ) -> None:
+        # A plain INSERT rather than ``session.add``: the ORM's unit of work (identity map,
+        # flush ordering) costs more than the statement on the hottest path.
+        await session.execute(
+            insert(RefreshToken).values(
+                token_hash=digest(token),
+                family_id=family_id,
+                created_at=now,
+                expires_at=now + self._settings.refresh_token_lifetime,
+            )
         )
 
     async def _access_token(
@@ -422,8 +433,8 @@ class TokenService:
             "scope": scope,
         }
         token = encode(claims, key, algorithm=key.alg, headers={"typ": "at+jwt"})
-        session.add(
-            AccessToken(
+        await session.execute(
+            insert(AccessToken).values(
                 jti=jti,
                 user_id=user_id,
                 client_id=client.id,
@@ -441,7 +452,7 @@ class TokenService:
 
     async def family_of(self, jti: str) -> str | None:
         """The refresh family (session) an access token was issued in, if any."""
-        async with self._database.transaction() as session:
+        async with self._database.read() as session:
             family_id: str | None = await session.scalar(
                 select(AccessToken.family_id).where(AccessToken.jti == jti)
             )
@@ -665,17 +676,24 @@ def _client_scopes(client: Client) -> list[str] | None:
 
 
 def user_scopes(user: User) -> list[str]:
-    """What ``user`` may be granted now: the stored scopes, ``admin`` only while an admin
-    (a stored ``admin`` without the flag, from an old row or a hand edit, grants nothing)."""
-    return [scope for scope in parse_scopes(user.scopes) if scope != ADMIN_SCOPE or user.is_admin]
+    """What ``user`` may be granted now (see :func:`allowed_scopes`)."""
+    return allowed_scopes(user.scopes, user.is_admin)
 
 
-def _still_allowed(granted: str, user: User, client: Client) -> str:
-    """The part of a session's original grant that its user and client may still hold.
+def allowed_scopes(scopes: str, is_admin: bool) -> list[str]:
+    """What a user with these stored ``scopes`` may be granted now: ``admin`` only while an
+    admin (a stored ``admin`` without the flag, from an old row or a hand edit, grants
+    nothing)."""
+    return [scope for scope in parse_scopes(scopes) if scope != ADMIN_SCOPE or is_admin]
+
+
+def _still_allowed(granted: str, user_allowed: list[str], client: Client) -> str:
+    """The part of a session's original grant that its user (allowed ``user_allowed`` now)
+    and client may still hold.
 
     A refresh re-reads both: a scope an admin has taken away (or an admin demoted) must not
     live on in a session that rotates for ever."""
-    limits = [set(user_scopes(user))]
+    limits = [set(user_allowed)]
     client_scopes = _client_scopes(client)
     if client_scopes is not None:
         limits.append(set(client_scopes))

@@ -207,14 +207,14 @@ class UserService:
     # -- reading -----------------------------------------------------------------------------
 
     async def get(self, user_id: str) -> User | None:
-        async with self._database.transaction() as session:
+        async with self._database.read() as session:
             return await session.get(User, user_id)
 
     async def find(self, identifier: str) -> User | None:
         """The user with this id, username or email (case-insensitive), or None."""
         key = identifier_key(identifier)
         column = User.email_key if "@" in key else User.username_key
-        async with self._database.transaction() as session:
+        async with self._database.read() as session:
             user = await session.scalar(
                 select(User).where(or_(column == key, User.id == identifier))
             )
