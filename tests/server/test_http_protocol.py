@@ -165,3 +165,39 @@ def test_a_one_megabyte_header_is_refused(server: ServerProcess) -> None:
         answer = _answer(connection)
     assert answer == b"" or answer.startswith(b"HTTP/1.1 4"), answer[:100]
     _others_are_served(server)
+
+
+def test_a_worker_socket_rebuilt_from_its_descriptor_gets_nagle_turned_off() -> None:
+    """Under ``--workers N`` each worker accepts on the listening socket rebuilt from its
+    descriptor (``proto`` 0), and asyncio then leaves Nagle's algorithm on: every response,
+    written as a head and a body, waited 40 ms for the client's delayed ACK. The protocol
+    turns it off itself."""
+    import asyncio
+
+    from jwtkit.server.http_protocol import _no_delay
+
+    async def accept_one() -> int:
+        listener = socket.create_server(("127.0.0.1", 0))
+        rebuilt = socket.fromfd(listener.fileno(), socket.AF_INET, socket.SOCK_STREAM)
+        listener.close()
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                assert isinstance(transport, asyncio.Transport)
+                _no_delay(transport)
+                sock = transport.get_extra_info("socket")
+                accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=rebuilt)
+        try:
+            _, writer = await asyncio.open_connection(*rebuilt.getsockname()[:2])
+            try:
+                return await asyncio.wait_for(accepted, 10)
+            finally:
+                writer.close()
+        finally:
+            server.close()
+
+    assert asyncio.run(accept_one()) != 0
