@@ -59,3 +59,8 @@ def test_login_userinfo_refresh_reuse_revoke_over_http(tmp_path: Path) -> None:
     assert "master key was generated" in banner
     key_file = tmp_path / "jwtkit.db.master-key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    # The database holds password hashes and the sealed keys: no other local user reads it,
+    # whatever the umask (SQLite would create it 0644 under the usual 022).
+    for name in ("jwtkit.db", "jwtkit.db-wal", "jwtkit.db-shm"):
+        if (tmp_path / name).exists():
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name

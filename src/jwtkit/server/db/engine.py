@@ -11,12 +11,14 @@ and query, so a database that went silent costs a request seconds, not forever.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -58,6 +60,8 @@ class Database:
             options.update(pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10)
             if timeout is not None:
                 options["connect_args"] = {"timeout": timeout, "command_timeout": timeout}
+        if self.is_sqlite:
+            _create_private(make_url(self.url).database)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -104,6 +108,18 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def _create_private(path: str | None) -> None:
+    """Create a new SQLite database file readable by its owner only (0600): it holds password
+    hashes, client secrets' digests and the sealed signing keys, and SQLite would create it
+    world-readable under the usual umask. Its -wal and -shm files take the file's mode.
+    An existing file keeps its mode (an operator may have chosen it); an in-memory database
+    or a ``file:`` URI is left to SQLite, as is a missing directory (SQLite says so)."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with contextlib.suppress(OSError):  # it exists, or SQLite will say what is wrong
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
