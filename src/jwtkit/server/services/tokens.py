@@ -284,27 +284,20 @@ class TokenService:
             if spent_in is not None:
                 if spent is None or spent.disabled_at is not None:
                     raise InvalidGrantError("The refresh token is invalid")
-                scope = self._narrowed(
-                    _still_allowed(
-                        spent.scope, allowed_scopes(spent.scopes, spent.is_admin), client
-                    ),
-                    requested_scope,
-                )
                 successor = self._successor(presented)
                 await self._insert_refresh(session, successor, spent.id, now)
-                access_token = await self._access_token(
+                return await self._with_successor(
                     session,
-                    key=key,
-                    subject=spent.user_id,
-                    user_id=spent.user_id,
-                    client=client,
-                    scope=scope,
-                    audience=spent.audience,
+                    successor,
                     family_id=spent.id,
+                    granted=spent.scope,
+                    audience=spent.audience,
+                    user_id=spent.user_id,
+                    user_allowed=allowed_scopes(spent.scopes, spent.is_admin),
+                    client=client,
+                    requested_scope=requested_scope,
                     now=now,
-                )
-                return IssuedTokens(
-                    access_token, self._settings.access_token_lifetime, scope, successor
+                    key=key,
                 )
         return await self._refused_refresh(
             presented, token_hash, client, requested_scope, ip, now, key
@@ -334,23 +327,18 @@ class TokenService:
                 if following is not None and following.spent_at is None:
                     user = await session.get(User, family.user_id)
                     if user is not None and user.disabled_at is None:
-                        scope = self._narrowed(
-                            _still_allowed(family.scope, user_scopes(user), client),
-                            requested_scope,
-                        )
-                        access_token = await self._access_token(
+                        return await self._with_successor(
                             session,
-                            key=key,
-                            subject=user.id,
-                            user_id=user.id,
-                            client=client,
-                            scope=scope,
-                            audience=family.audience,
+                            successor,
                             family_id=family.id,
+                            granted=family.scope,
+                            audience=family.audience,
+                            user_id=user.id,
+                            user_allowed=user_scopes(user),
+                            client=client,
+                            requested_scope=requested_scope,
                             now=now,
-                        )
-                        return IssuedTokens(
-                            access_token, self._settings.access_token_lifetime, scope, successor
+                            key=key,
                         )
             await self._revoke_families(
                 session, RefreshFamily.id == family.id, reason="refresh_token_reuse", now=now
@@ -364,6 +352,37 @@ class TokenService:
                 family=family.id,
             )
         raise InvalidGrantError("The refresh token was already used; the session has been ended")
+
+    async def _with_successor(
+        self,
+        session: AsyncSession,
+        successor: str,
+        *,
+        family_id: str,
+        granted: str,
+        audience: str,
+        user_id: str,
+        user_allowed: list[str],
+        client: Client,
+        requested_scope: str | None,
+        now: float,
+        key: Key,
+    ) -> IssuedTokens:
+        """A refresh's answer: ``successor`` and a new access token for what the session's
+        grant still allows (its user's and client's scopes now, narrowed on request)."""
+        scope = self._narrowed(_still_allowed(granted, user_allowed, client), requested_scope)
+        access_token = await self._access_token(
+            session,
+            key=key,
+            subject=user_id,
+            user_id=user_id,
+            client=client,
+            scope=scope,
+            audience=audience,
+            family_id=family_id,
+            now=now,
+        )
+        return IssuedTokens(access_token, self._settings.access_token_lifetime, scope, successor)
 
     def _within_grace(self, token: RefreshToken, client: Client, now: float) -> bool:
         grace = self._settings.refresh_token_reuse_grace
