@@ -72,10 +72,12 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_family(server: Ser
     assert "refresh_token_reuse" in events
 
 
-async def test_a_refresh_is_four_statements_and_never_reads_the_built_in_client(
+async def test_a_refresh_is_five_statements_and_never_reads_the_built_in_client(
     server: Server,
 ) -> None:
     # The server's hottest path (benchmarks/server.py): every statement is a round trip.
+    # The spend, the user's and the family's rows read under a share lock (in that order,
+    # see test_a_revocation_racing_a_refresh_...), the successor and the access token.
     await server.register("alice")
     first = await server.login("alice")
     statements: list[str] = []
@@ -91,7 +93,7 @@ async def test_a_refresh_is_four_statements_and_never_reads_the_built_in_client(
         event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, response.text
     work = [text.split()[0].upper() for text in statements if not text.startswith("BEGIN")]
-    assert work == ["UPDATE", "SELECT", "INSERT", "INSERT"], statements
+    assert work == ["UPDATE", "SELECT", "SELECT", "INSERT", "INSERT"], statements
     assert not any("FROM clients" in text for text in statements)
 
 
@@ -376,3 +378,50 @@ async def test_a_demoted_admin_cannot_refresh_the_admin_scope(server: Server) ->
     assert demoted.status_code == 200
     refreshed = await refresh(server, tokens["refresh_token"])
     assert refreshed.status_code == 200 and "admin" not in refreshed.json()["scope"].split()
+
+
+@pytest.mark.parametrize("revocation", ["logout", "disable"])
+async def test_a_revocation_racing_a_refresh_also_ends_the_access_token_the_refresh_writes(
+    server: Server, monkeypatch: pytest.MonkeyPatch, revocation: str
+) -> None:
+    """The attack (found by the second server review, on PostgreSQL): refresh, and while the
+    refresh's transaction is open, log out (or an admin disables the user). The revocation
+    revoked the access tokens it could see; the refresh's new one was not yet committed, so
+    it lived on until it expired. Now the refresh holds share locks on the user and family
+    rows: the revocation waits for it and then revokes its token too."""
+    user = await server.register("alice")
+    tokens = await server.login("alice")
+    reached, release = asyncio.Event(), asyncio.Event()
+    insert_refresh = server.runtime.tokens._insert_refresh
+
+    async def paused(*args: Any, **kwargs: Any) -> None:
+        reached.set()  # the token is spent and the session read: the transaction is open
+        await release.wait()
+        await insert_refresh(*args, **kwargs)
+
+    monkeypatch.setattr(server.runtime.tokens, "_insert_refresh", paused)
+    refreshing = asyncio.create_task(refresh(server, tokens["refresh_token"]))
+    await asyncio.wait_for(reached.wait(), 30)
+    if revocation == "logout":
+        revoking = asyncio.create_task(
+            server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
+        )
+    else:
+        revoking = asyncio.create_task(
+            server.runtime.users.set_disabled(user["id"], True, actor="test")
+        )
+    await asyncio.sleep(0.5)  # the revocation runs (or waits) while the refresh is open
+    release.set()
+    refreshed = await asyncio.wait_for(refreshing, 60)
+    await asyncio.wait_for(revoking, 60)
+    if refreshed.status_code == 200:
+        new_access = refreshed.json()["access_token"]
+        answer = await server.client.get("/auth/userinfo", headers=bearer(new_access))
+        assert answer.status_code == 401, answer.text
+        confidential = await server.confidential_client()
+        introspected = await server.client.post(
+            "/auth/introspect", data={"token": new_access}, headers=basic(*confidential)
+        )
+        assert introspected.json() == {"active": False}
+    else:
+        assert refreshed.json()["error"] == "invalid_grant"

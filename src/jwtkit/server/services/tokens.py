@@ -72,6 +72,19 @@ class IssuedTokens:
         return body
 
 
+@dataclass(frozen=True)
+class _Spent:
+    """What a refresh reads of the spent token's session and user."""
+
+    id: str
+    scope: str
+    audience: str
+    user_id: str
+    disabled_at: float | None
+    user_scopes: str
+    is_admin: bool
+
+
 def _audience_for(client: Client, requested: str | None) -> str:
     allowed = client.audiences.split()
     if requested is None or requested == "":
@@ -260,28 +273,8 @@ class TokenService:
                 .returning(RefreshToken.family_id)
                 .execution_options(synchronize_session=False)
             )
-            # Columns, not ORM objects: every statement and object costs on the server's
-            # hottest path.
-            spent = (
-                (
-                    await session.execute(
-                        select(
-                            RefreshFamily.id,
-                            RefreshFamily.scope,
-                            RefreshFamily.audience,
-                            User.id.label("user_id"),
-                            User.disabled_at,
-                            User.scopes,
-                            User.is_admin,
-                        )
-                        .join(User, User.id == RefreshFamily.user_id)
-                        .where(RefreshFamily.id == spent_in)
-                    )
-                ).first()
-                if spent_in is not None
-                else None
-            )
             if spent_in is not None:
+                spent = await self._locked_session_of(session, spent_in)
                 if spent is None or spent.disabled_at is not None:
                     raise InvalidGrantError("The refresh token is invalid")
                 successor = self._successor(presented)
@@ -293,7 +286,7 @@ class TokenService:
                     granted=spent.scope,
                     audience=spent.audience,
                     user_id=spent.user_id,
-                    user_allowed=allowed_scopes(spent.scopes, spent.is_admin),
+                    user_allowed=allowed_scopes(spent.user_scopes, spent.is_admin),
                     client=client,
                     requested_scope=requested_scope,
                     now=now,
@@ -302,6 +295,41 @@ class TokenService:
         return await self._refused_refresh(
             presented, token_hash, client, requested_scope, ip, now, key
         )
+
+    @staticmethod
+    async def _locked_session_of(session: AsyncSession, family_id: str) -> _Spent | None:
+        """The live family ``family_id`` and its user, read as columns (this is the server's
+        hottest path) under a share lock on the user's row and then the family's.
+
+        A logout, password change, disable or reuse revocation running meanwhile either
+        waits for this transaction and then revokes the access token it writes, or has
+        committed and is seen here (the family revoked, the user disabled). Without the
+        locks, on PostgreSQL, it revoked the rows it could see and missed this one, which
+        then lived until it expired. Revocations lock the user before the family, or the
+        family alone: the same order, so they cannot deadlock with this. (SQLite's write
+        lock serializes them anyway.)"""
+        user = (
+            await session.execute(
+                select(User.id, User.disabled_at, User.scopes, User.is_admin)
+                .where(
+                    User.id
+                    == select(RefreshFamily.user_id)
+                    .where(RefreshFamily.id == family_id)
+                    .scalar_subquery()
+                )
+                .with_for_update(read=True)
+            )
+        ).first()
+        family = (
+            await session.execute(
+                select(RefreshFamily.id, RefreshFamily.scope, RefreshFamily.audience)
+                .where(RefreshFamily.id == family_id, RefreshFamily.revoked_at.is_(None))
+                .with_for_update(read=True)
+            )
+        ).first()
+        if user is None or family is None:
+            return None
+        return _Spent(family.id, family.scope, family.audience, *user)
 
     async def _refused_refresh(
         self,
