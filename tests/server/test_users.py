@@ -49,7 +49,7 @@ async def test_a_user_holding_the_admin_scope_without_being_admin_is_not_granted
 def test_default_scopes_may_not_hand_out_the_admin_scope() -> None:
     # JWTKIT_DEFAULT_SCOPES="openid admin": every self-registered user would get it.
     with pytest.raises(ValueError, match="admin"):
-        make_settings("sqlite:///:memory:", default_scopes="openid admin")
+        make_settings("sqlite:///./jwtkit.db", default_scopes="openid admin")
 
 
 async def test_text_postgresql_cannot_store_is_a_bad_request_not_an_outage(

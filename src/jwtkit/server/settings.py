@@ -330,6 +330,14 @@ def async_database_url(url: str) -> str:
         raise ValueError(f"{url!r} is not a database URL such as sqlite:///./jwtkit.db")
     driver = scheme.lower()
     if driver in ("sqlite", "sqlite+aiosqlite"):
+        path, _, query = rest.partition("?")
+        if path in ("", "/", "/:memory:") or "mode=memory" in query:
+            # SQLAlchemy gives an in-memory database one connection that every session
+            # shares: one session's read would run inside another's transaction and end it.
+            raise ValueError(
+                "an in-memory SQLite database cannot serve: its sessions share one connection "
+                "and it is lost at exit; use a file such as sqlite:///./jwtkit.db"
+            )
         return f"sqlite+aiosqlite://{rest}"
     if driver in ("postgresql", "postgres", "postgresql+asyncpg"):
         return f"postgresql+asyncpg://{rest}"

@@ -60,8 +60,9 @@ class Database:
             options.update(pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10)
             if timeout is not None:
                 options["connect_args"] = {"timeout": timeout, "command_timeout": timeout}
-        if self.is_sqlite:
-            _create_private(make_url(self.url).database)
+        url_parts = make_url(self.url)
+        if self.is_sqlite and not url_parts.query:
+            _create_private(url_parts.database)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -114,8 +115,10 @@ def _create_private(path: str | None) -> None:
     """Create a new SQLite database file readable by its owner only (0600): it holds password
     hashes, client secrets' digests and the sealed signing keys, and SQLite would create it
     world-readable under the usual umask. Its -wal and -shm files take the file's mode.
-    An existing file keeps its mode (an operator may have chosen it); an in-memory database
-    or a ``file:`` URI is left to SQLite, as is a missing directory (SQLite says so)."""
+    An existing file keeps its mode (an operator may have chosen it), and so does the target
+    of a symlink; an in-memory database, a ``file:`` URI or a URL with query parameters
+    (``?uri=true&mode=ro``, where the file SQLite opens is not the path) is left to SQLite,
+    as is a missing directory (SQLite says so)."""
     if not path or path == ":memory:" or path.startswith("file:"):
         return
     with contextlib.suppress(OSError):  # it exists, or SQLite will say what is wrong
