@@ -380,48 +380,61 @@ async def test_a_demoted_admin_cannot_refresh_the_admin_scope(server: Server) ->
     assert refreshed.status_code == 200 and "admin" not in refreshed.json()["scope"].split()
 
 
-@pytest.mark.parametrize("revocation", ["logout", "disable"])
+@pytest.mark.parametrize(
+    "revocation,repeat", [("logout", False), ("disable", False), ("logout", True)]
+)
 async def test_a_revocation_racing_a_refresh_also_ends_the_access_token_the_refresh_writes(
-    server: Server, monkeypatch: pytest.MonkeyPatch, revocation: str
+    database_url: str,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    revocation: str,
+    repeat: bool,
 ) -> None:
     """The attack (found by the second server review, on PostgreSQL): refresh, and while the
     refresh's transaction is open, log out (or an admin disables the user). The revocation
     revoked the access tokens it could see; the refresh's new one was not yet committed, so
     it lived on until it expired. Now the refresh holds share locks on the user and family
-    rows: the revocation waits for it and then revokes its token too."""
-    user = await server.register("alice")
-    tokens = await server.login("alice")
-    reached, release = asyncio.Event(), asyncio.Event()
-    insert_refresh = server.runtime.tokens._insert_refresh
+    rows: the revocation waits for it and then revokes its token too. ``repeat``: the same
+    race with a repeat of a spent token within the reuse grace period."""
+    settings = make_settings(database_url, refresh_token_reuse_grace=30)
+    async with running_server(settings, clock) as server:
+        user = await server.register("alice")
+        tokens = await server.login("alice")
+        presented = tokens["refresh_token"]
+        if repeat:
+            assert (await refresh(server, presented)).status_code == 200
+        reached, release = asyncio.Event(), asyncio.Event()
+        access_token = server.runtime.tokens._access_token
 
-    async def paused(*args: Any, **kwargs: Any) -> None:
-        reached.set()  # the token is spent and the session read: the transaction is open
-        await release.wait()
-        await insert_refresh(*args, **kwargs)
+        async def paused(*args: Any, **kwargs: Any) -> str:
+            reached.set()  # the session is read under its locks: the transaction is open
+            await release.wait()
+            return await access_token(*args, **kwargs)
 
-    monkeypatch.setattr(server.runtime.tokens, "_insert_refresh", paused)
-    refreshing = asyncio.create_task(refresh(server, tokens["refresh_token"]))
-    await asyncio.wait_for(reached.wait(), 30)
-    if revocation == "logout":
-        revoking = asyncio.create_task(
-            server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
-        )
-    else:
-        revoking = asyncio.create_task(
-            server.runtime.users.set_disabled(user["id"], True, actor="test")
-        )
-    await asyncio.sleep(0.5)  # the revocation runs (or waits) while the refresh is open
-    release.set()
-    refreshed = await asyncio.wait_for(refreshing, 60)
-    await asyncio.wait_for(revoking, 60)
-    if refreshed.status_code == 200:
-        new_access = refreshed.json()["access_token"]
-        answer = await server.client.get("/auth/userinfo", headers=bearer(new_access))
-        assert answer.status_code == 401, answer.text
-        confidential = await server.confidential_client()
-        introspected = await server.client.post(
-            "/auth/introspect", data={"token": new_access}, headers=basic(*confidential)
-        )
-        assert introspected.json() == {"active": False}
-    else:
-        assert refreshed.json()["error"] == "invalid_grant"
+        monkeypatch.setattr(server.runtime.tokens, "_access_token", paused)
+        refreshing = asyncio.create_task(refresh(server, presented))
+        await asyncio.wait_for(reached.wait(), 30)
+        if revocation == "logout":
+            revoking: asyncio.Future[Any] = asyncio.ensure_future(
+                server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
+            )
+        else:
+            revoking = asyncio.ensure_future(
+                server.runtime.users.set_disabled(user["id"], True, actor="test")
+            )
+        await asyncio.sleep(0.5)  # the revocation runs (or waits) while the refresh is open
+        release.set()
+        refreshed = await asyncio.wait_for(refreshing, 60)
+        await asyncio.wait_for(revoking, 60)
+        monkeypatch.undo()
+        if refreshed.status_code == 200:
+            new_access = refreshed.json()["access_token"]
+            answer = await server.client.get("/auth/userinfo", headers=bearer(new_access))
+            assert answer.status_code == 401, answer.text
+            confidential = await server.confidential_client()
+            introspected = await server.client.post(
+                "/auth/introspect", data={"token": new_access}, headers=basic(*confidential)
+            )
+            assert introspected.json() == {"active": False}
+        else:
+            assert refreshed.json()["error"] == "invalid_grant"

@@ -282,11 +282,7 @@ class TokenService:
                 return await self._with_successor(
                     session,
                     successor,
-                    family_id=spent.id,
-                    granted=spent.scope,
-                    audience=spent.audience,
-                    user_id=spent.user_id,
-                    user_allowed=allowed_scopes(spent.user_scopes, spent.is_admin),
+                    spent,
                     client=client,
                     requested_scope=requested_scope,
                     now=now,
@@ -353,16 +349,14 @@ class TokenService:
                 successor = self._successor(presented)
                 following = await session.get(RefreshToken, digest(successor))
                 if following is not None and following.spent_at is None:
-                    user = await session.get(User, family.user_id)
-                    if user is not None and user.disabled_at is None:
+                    # The same locks as a first spend: a repeat racing a logout or a disable
+                    # must not mint an access token the revocation cannot see.
+                    live = await self._locked_session_of(session, family.id)
+                    if live is not None and live.disabled_at is None:
                         return await self._with_successor(
                             session,
                             successor,
-                            family_id=family.id,
-                            granted=family.scope,
-                            audience=family.audience,
-                            user_id=user.id,
-                            user_allowed=user_scopes(user),
+                            live,
                             client=client,
                             requested_scope=requested_scope,
                             now=now,
@@ -385,12 +379,8 @@ class TokenService:
         self,
         session: AsyncSession,
         successor: str,
+        spent: _Spent,
         *,
-        family_id: str,
-        granted: str,
-        audience: str,
-        user_id: str,
-        user_allowed: list[str],
         client: Client,
         requested_scope: str | None,
         now: float,
@@ -398,16 +388,17 @@ class TokenService:
     ) -> IssuedTokens:
         """A refresh's answer: ``successor`` and a new access token for what the session's
         grant still allows (its user's and client's scopes now, narrowed on request)."""
-        scope = self._narrowed(_still_allowed(granted, user_allowed, client), requested_scope)
+        user_allowed = allowed_scopes(spent.user_scopes, spent.is_admin)
+        scope = self._narrowed(_still_allowed(spent.scope, user_allowed, client), requested_scope)
         access_token = await self._access_token(
             session,
             key=key,
-            subject=user_id,
-            user_id=user_id,
+            subject=spent.user_id,
+            user_id=spent.user_id,
             client=client,
             scope=scope,
-            audience=audience,
-            family_id=family_id,
+            audience=spent.audience,
+            family_id=spent.id,
             now=now,
         )
         return IssuedTokens(access_token, self._settings.access_token_lifetime, scope, successor)
