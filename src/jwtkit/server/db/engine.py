@@ -116,10 +116,10 @@ def _create_private(path: str | None) -> None:
     hashes, client secrets' digests and the sealed signing keys, and SQLite would create it
     world-readable under the usual umask. Its -wal and -shm files take the file's mode.
     An existing file keeps its mode (an operator may have chosen it), and so does the target
-    of a symlink; an in-memory database, a ``file:`` URI or a URL with query parameters
-    (``?uri=true&mode=ro``, where the file SQLite opens is not the path) is left to SQLite,
-    as is a missing directory (SQLite says so)."""
-    if not path or path == ":memory:" or path.startswith("file:"):
+    of a symlink; a ``file:`` URI or a URL with query parameters (``?uri=true&mode=ro``,
+    where the file SQLite opens is not the path) is left to SQLite, as is a missing
+    directory (SQLite says so). In-memory URLs never get here: they are refused."""
+    if not path or path.startswith("file:"):
         return
     with contextlib.suppress(OSError):  # it exists, or SQLite will say what is wrong
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

@@ -80,7 +80,6 @@ class _Spent:
     scope: str
     audience: str
     user_id: str
-    disabled_at: float | None
     user_scopes: str
     is_admin: bool
 
@@ -275,7 +274,7 @@ class TokenService:
             )
             if spent_in is not None:
                 spent = await self._locked_session_of(session, spent_in)
-                if spent is None or spent.disabled_at is not None:
+                if spent is None:
                     raise InvalidGrantError("The refresh token is invalid")
                 successor = self._successor(presented)
                 await self._insert_refresh(session, successor, spent.id, now)
@@ -294,8 +293,9 @@ class TokenService:
 
     @staticmethod
     async def _locked_session_of(session: AsyncSession, family_id: str) -> _Spent | None:
-        """The live family ``family_id`` and its user, read as columns (this is the server's
-        hottest path) under a share lock on the user's row and then the family's.
+        """The live family ``family_id`` and its active user (None if either is gone, the
+        family revoked or the user disabled), read as columns (this is the server's hottest
+        path) under a share lock on the user's row and then the family's.
 
         A logout, password change, disable or reuse revocation running meanwhile either
         waits for this transaction and then revokes the access token it writes, or has
@@ -306,7 +306,7 @@ class TokenService:
         lock serializes them anyway.)"""
         user = (
             await session.execute(
-                select(User.id, User.disabled_at, User.scopes, User.is_admin)
+                select(User.id, User.scopes, User.is_admin, User.disabled_at)
                 .where(
                     User.id
                     == select(RefreshFamily.user_id)
@@ -323,9 +323,9 @@ class TokenService:
                 .with_for_update(read=True)
             )
         ).first()
-        if user is None or family is None:
+        if user is None or user.disabled_at is not None or family is None:
             return None
-        return _Spent(family.id, family.scope, family.audience, *user)
+        return _Spent(family.id, family.scope, family.audience, user.id, user.scopes, user.is_admin)
 
     async def _refused_refresh(
         self,
@@ -352,7 +352,7 @@ class TokenService:
                     # The same locks as a first spend: a repeat racing a logout or a disable
                     # must not mint an access token the revocation cannot see.
                     live = await self._locked_session_of(session, family.id)
-                    if live is not None and live.disabled_at is None:
+                    if live is not None:
                         return await self._with_successor(
                             session,
                             successor,
