@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ... import Key, encode
@@ -42,6 +42,13 @@ from .audit import AuditLog
 from .denylist import Denylist, Revoked
 from .keys import SigningKeys
 from .scopes import ADMIN_SCOPE, IDENTITY_SCOPES, grant_scope, join_scopes, parse_scopes
+from .token_statements import (
+    INSERT_ACCESS_TOKEN,
+    INSERT_REFRESH_TOKEN,
+    LOCK_FAMILY,
+    LOCK_USER,
+    SPEND,
+)
 
 __all__ = ["IssuedTokens", "TokenService", "user_scopes"]
 
@@ -256,21 +263,9 @@ class TokenService:
         key = await self._signing_key()
         now = self._clock()
         async with self._database.transaction() as session:
-            live_families = select(RefreshFamily.id).where(
-                RefreshFamily.revoked_at.is_(None), RefreshFamily.client_id == client.id
-            )
             # Of N concurrent spends exactly one gets a row back.
             spent_in = await session.scalar(
-                update(RefreshToken)
-                .where(
-                    RefreshToken.token_hash == token_hash,
-                    RefreshToken.spent_at.is_(None),
-                    RefreshToken.expires_at > now,
-                    RefreshToken.family_id.in_(live_families),
-                )
-                .values(spent_at=now, spent_by=client.id)
-                .returning(RefreshToken.family_id)
-                .execution_options(synchronize_session=False)
+                SPEND, {"presented_hash": token_hash, "now": now, "spender": client.id}
             )
             if spent_in is not None:
                 spent = await self._locked_session_of(session, spent_in)
@@ -304,25 +299,9 @@ class TokenService:
         then lived until it expired. Revocations lock the user before the family, or the
         family alone: the same order, so they cannot deadlock with this. (SQLite's write
         lock serializes them anyway.)"""
-        user = (
-            await session.execute(
-                select(User.id, User.scopes, User.is_admin, User.disabled_at)
-                .where(
-                    User.id
-                    == select(RefreshFamily.user_id)
-                    .where(RefreshFamily.id == family_id)
-                    .scalar_subquery()
-                )
-                .with_for_update(read=True)
-            )
-        ).first()
-        family = (
-            await session.execute(
-                select(RefreshFamily.id, RefreshFamily.scope, RefreshFamily.audience)
-                .where(RefreshFamily.id == family_id, RefreshFamily.revoked_at.is_(None))
-                .with_for_update(read=True)
-            )
-        ).first()
+        locked = {"family_id": family_id}
+        user = (await session.execute(LOCK_USER, locked)).first()
+        family = (await session.execute(LOCK_FAMILY, locked)).first()
         if user is None or user.disabled_at is not None or family is None:
             return None
         return _Spent(family.id, family.scope, family.audience, user.id, user.scopes, user.is_admin)
@@ -436,12 +415,13 @@ class TokenService:
         # A plain INSERT rather than ``session.add``: the ORM's unit of work (identity map,
         # flush ordering) costs more than the statement on the hottest path.
         await session.execute(
-            insert(RefreshToken).values(
-                token_hash=digest(token),
-                family_id=family_id,
-                created_at=now,
-                expires_at=now + self._settings.refresh_token_lifetime,
-            )
+            INSERT_REFRESH_TOKEN,
+            {
+                "token_hash": digest(token),
+                "family_id": family_id,
+                "created_at": now,
+                "expires_at": now + self._settings.refresh_token_lifetime,
+            },
         )
 
     async def _access_token(
@@ -472,13 +452,14 @@ class TokenService:
         }
         token = encode(claims, key, algorithm=key.alg, headers={"typ": "at+jwt"})
         await session.execute(
-            insert(AccessToken).values(
-                jti=jti,
-                user_id=user_id,
-                client_id=client.id,
-                family_id=family_id,
-                expires_at=float(expires_at),
-            )
+            INSERT_ACCESS_TOKEN,
+            {
+                "jti": jti,
+                "user_id": user_id,
+                "client_id": client.id,
+                "family_id": family_id,
+                "expires_at": float(expires_at),
+            },
         )
         return token
 

@@ -1,0 +1,66 @@
+"""The token tables' hottest statements, built once over the tables (SQLAlchemy Core).
+
+Building a statement, computing its cache key and going through the ORM's bulk paths cost
+more CPU per refresh than the database spends running it. A statement object made once
+with ``bindparam`` placeholders memoizes its cache key, so executing it is a cache lookup
+and the driver's call; the Core tables (not the mapped classes) keep ``session.execute``
+off the ORM's compile and synchronisation steps. Each is run with a dict of its parameters.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, bindparam, insert, select, update
+
+from ..db.models import AccessToken, RefreshFamily, RefreshToken, User
+
+__all__ = ["INSERT_ACCESS_TOKEN", "INSERT_REFRESH_TOKEN", "LOCK_FAMILY", "LOCK_USER", "SPEND"]
+
+_tokens: Table = RefreshToken.__table__  # type: ignore[assignment]
+_families: Table = RefreshFamily.__table__  # type: ignore[assignment]
+_users: Table = User.__table__  # type: ignore[assignment]
+_access_tokens: Table = AccessToken.__table__  # type: ignore[assignment]
+
+#: Spend a refresh token (``presented_hash``) of a live family of the spending client
+#: (``spender``) at ``now``: one conditional UPDATE, so of N concurrent spends exactly one
+#: gets a row back (its ``family_id``).
+SPEND = (
+    update(_tokens)
+    .where(
+        _tokens.c.token_hash == bindparam("presented_hash"),
+        _tokens.c.spent_at.is_(None),
+        _tokens.c.expires_at > bindparam("now"),
+        _tokens.c.family_id.in_(
+            select(_families.c.id).where(
+                _families.c.revoked_at.is_(None),
+                _families.c.client_id == bindparam("spender"),
+            )
+        ),
+    )
+    .values(spent_at=bindparam("now"), spent_by=bindparam("spender"))
+    .returning(_tokens.c.family_id)
+)
+
+#: The user of family ``family_id`` (id, scopes, is_admin, disabled_at) under a share lock.
+LOCK_USER = (
+    select(_users.c.id, _users.c.scopes, _users.c.is_admin, _users.c.disabled_at)
+    .where(
+        _users.c.id
+        == select(_families.c.user_id)
+        .where(_families.c.id == bindparam("family_id"))
+        .scalar_subquery()
+    )
+    .with_for_update(read=True)
+)
+
+#: Family ``family_id`` (id, scope, audience) if not revoked, under a share lock.
+LOCK_FAMILY = (
+    select(_families.c.id, _families.c.scope, _families.c.audience)
+    .where(_families.c.id == bindparam("family_id"), _families.c.revoked_at.is_(None))
+    .with_for_update(read=True)
+)
+
+#: A refresh token's row: ``token_hash``, ``family_id``, ``created_at``, ``expires_at``.
+INSERT_REFRESH_TOKEN = insert(_tokens)
+
+#: An access token's row: ``jti``, ``user_id``, ``client_id``, ``family_id``, ``expires_at``.
+INSERT_ACCESS_TOKEN = insert(_access_tokens)
