@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from benchmarks import __main__ as bench
-from benchmarks import _contenders, hotpath, memory
+from benchmarks import _contenders, hotpath, memory, ratelimit
 
 TINY = ["--rounds", "1", "--seconds", "0", "--max-seconds", "0", "--batch-ms", "0.05", "--no-write"]
 
@@ -65,6 +65,15 @@ def test_memory_run_verifies_good_tokens_and_rejects_bad_ones() -> None:
     assert result["verified"] == 970
     assert result["rejected"] == 30
     assert [sample["tokens"] for sample in result["samples"]] == [0, 500, 1_000]
+
+
+def test_the_rate_limit_run_times_both_storages_at_each_size(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert ratelimit.main(["--keys", "0", "300"]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert [row.split()[0] for row in rows] == ["0", "300"]
+    assert all(row.count(" ms") == 2 and row.endswith("x") for row in rows)
 
 
 def test_hotpath_times_every_stage_and_profiles(capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,12 +21,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from ..errors import RateLimitedError
 from ..redis_connection import RedisConnection
 from .addresses import rate_limit_key
+from .in_process_counts import InProcessCounts
 
 __all__ = ["RateLimiter", "parse_limits"]
 
@@ -42,10 +43,10 @@ class RateLimiter:
     """Named counters over one ``limits`` storage: in memory, or Redis shared by replicas."""
 
     def __init__(self, storage: Storage | None = None) -> None:
-        self.storage: Storage = storage if storage is not None else MemoryStorage()
+        self.storage: Storage = storage if storage is not None else InProcessCounts()
         self._strategy = SlidingWindowCounterRateLimiter(self.storage)
         #: Where this process counts while Redis cannot (memory, which cannot fail).
-        self._in_process = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._in_process = SlidingWindowCounterRateLimiter(InProcessCounts())
         self._redis: RedisConnection | None = None
 
     @classmethod
