@@ -13,7 +13,15 @@ from sqlalchemy import Table, bindparam, insert, select, update
 
 from ..db.models import AccessToken, RefreshFamily, RefreshToken, User
 
-__all__ = ["INSERT_ACCESS_TOKEN", "INSERT_REFRESH_TOKEN", "LOCK_FAMILY", "LOCK_USER", "SPEND"]
+__all__ = [
+    "HOLD_USER",
+    "INSERT_ACCESS_TOKEN",
+    "INSERT_FAMILY",
+    "INSERT_REFRESH_TOKEN",
+    "LOCK_FAMILY",
+    "LOCK_USER",
+    "SPEND",
+]
 
 _tokens: Table = RefreshToken.__table__  # type: ignore[assignment]
 _families: Table = RefreshFamily.__table__  # type: ignore[assignment]
@@ -58,6 +66,17 @@ LOCK_FAMILY = (
     .where(_families.c.id == bindparam("family_id"), _families.c.revoked_at.is_(None))
     .with_for_update(read=True)
 )
+
+#: User ``user_id``'s password hash and ``disabled_at``, under a share lock (a login's
+#: check that the account did not change since its password was verified).
+HOLD_USER = (
+    select(_users.c.password_hash, _users.c.disabled_at)
+    .where(_users.c.id == bindparam("user_id"))
+    .with_for_update(read=True)
+)
+
+#: A refresh family's row (a session): every column but the revocation's.
+INSERT_FAMILY = insert(_families)
 
 #: A refresh token's row: ``token_hash``, ``family_id``, ``created_at``, ``expires_at``.
 INSERT_REFRESH_TOKEN = insert(_tokens)

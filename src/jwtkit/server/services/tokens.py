@@ -43,7 +43,9 @@ from .denylist import Denylist, Revoked
 from .keys import SigningKeys
 from .scopes import ADMIN_SCOPE, IDENTITY_SCOPES, grant_scope, join_scopes, parse_scopes
 from .token_statements import (
+    HOLD_USER,
     INSERT_ACCESS_TOKEN,
+    INSERT_FAMILY,
     INSERT_REFRESH_TOKEN,
     LOCK_FAMILY,
     LOCK_USER,
@@ -169,25 +171,26 @@ class TokenService:
         audience = _audience_for(client, audience)
         now = self._clock()
         refresh_token = new_token()
-        family = RefreshFamily(
-            id=family_id,
-            user_id=user.id,
-            client_id=client.id,
-            scope=scope,
-            audience=audience,
-            auth_time=auth_time if auth_time is not None else now,
-            created_at=now,
-            browser_session_id=browser_session_id,
+        await session.execute(
+            INSERT_FAMILY,
+            {
+                "id": family_id,
+                "user_id": user.id,
+                "client_id": client.id,
+                "scope": scope,
+                "audience": audience,
+                "auth_time": auth_time if auth_time is not None else now,
+                "created_at": now,
+                "browser_session_id": browser_session_id,
+            },
         )
-        session.add(family)
-        await session.flush()
         # The family exists either way (logout, revocation and a replayed code end it through
         # its access tokens); a client that may not refresh gets no refresh token to leak.
         from .clients import client_grant_types  # clients builds on this module
 
         refreshable = "refresh_token" in client_grant_types(client)
         if refreshable:
-            await self._insert_refresh(session, refresh_token, family.id, now)
+            await self._insert_refresh(session, refresh_token, family_id, now)
         access_token = await self._access_token(
             session,
             key=key,
@@ -196,11 +199,11 @@ class TokenService:
             client=client,
             scope=scope,
             audience=audience,
-            family_id=family.id,
+            family_id=family_id,
             now=now,
         )
         self._audit.record(
-            session, "login", user_id=user.id, client_id=client.id, ip=ip, family=family.id
+            session, "login", user_id=user.id, client_id=client.id, ip=ip, family=family_id
         )
         return IssuedTokens(
             access_token,
@@ -219,12 +222,10 @@ class TokenService:
         would outlive it. Under the lock (PostgreSQL ``FOR SHARE``; SQLite's write lock
         serializes anyway) the two orders are both safe: the change waits for this family
         to exist and revokes it, or this sees the change."""
-        current = await session.scalar(
-            select(User)
-            .where(User.id == user.id)
-            .with_for_update(read=True)
-            .execution_options(populate_existing=True)
-        )
+        # The statements below are Core: the ORM's pending rows of the caller (a code
+        # exchange's) go first, as the session's rows refer to them.
+        await session.flush()
+        current = (await session.execute(HOLD_USER, {"user_id": user.id})).first()
         if (
             current is None
             or current.disabled_at is not None
