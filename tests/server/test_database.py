@@ -1,12 +1,15 @@
-"""jwtkit.server.db.Database: reads outside a transaction never break one, and an
-in-memory SQLite database (where they would) is refused with a clear error."""
+"""jwtkit.server.db.Database: reads outside a transaction never break one, an in-memory
+SQLite database (where they would) is refused with a clear error, and a PostgreSQL connection
+killed while pooled is replaced (pinged when it sat idle, else after the one request it
+fails)."""
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
-from jwtkit.server.db import Database
+from jwtkit.server.db import DATABASE_UNAVAILABLE, Database
 from jwtkit.server.db.models import AuditEvent, Base
 from jwtkit.server.settings import async_database_url
 
@@ -54,3 +57,55 @@ def test_an_in_memory_sqlite_database_is_refused_by_name(url: str) -> None:
         Database(url)
     with pytest.raises(ValueError, match="in-memory SQLite"):
         make_settings(url)
+
+
+async def _backend_pid(database: Database) -> int:
+    async with database.transaction() as session:
+        return int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
+
+
+async def _terminate(url: str, pid: int) -> None:
+    """End backend ``pid`` from a connection outside the pool under test."""
+    other = await asyncpg.connect(url)
+    try:
+        assert await other.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await other.close()
+
+
+async def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(
+    postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = Database(postgres_database)
+    try:
+        first = await _backend_pid(database)
+        # It sat idle long enough to be pinged (the bound made zero to wait no time).
+        monkeypatch.setattr("jwtkit.server.db.engine._PING_AFTER_IDLE_SECONDS", 0.0)
+        await _terminate(postgres_database, first)
+        second = await _backend_pid(database)  # no error: the ping found it dead
+        assert second != first
+    finally:
+        await database.close()
+
+
+async def test_a_connection_killed_between_uses_fails_one_request_and_the_next_succeeds(
+    postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Returned a moment ago, it is not pinged: the request using it fails with an error the
+    server answers with 503, and every pooled connection older than that is replaced."""
+    monkeypatch.setattr("jwtkit.server.db.engine._PING_AFTER_IDLE_SECONDS", 3600.0)
+    database = Database(postgres_database)
+    try:
+        async with database.transaction() as one, database.transaction() as two:
+            pids = [
+                int(await one.scalar(text("SELECT pg_backend_pid()")) or 0),
+                int(await two.scalar(text("SELECT pg_backend_pid()")) or 0),
+            ]
+        for pid in pids:
+            await _terminate(postgres_database, pid)
+        with pytest.raises(DATABASE_UNAVAILABLE):
+            await _backend_pid(database)
+        assert await _backend_pid(database) not in pids
+        assert await _backend_pid(database) not in pids
+    finally:
+        await database.close()
