@@ -11,15 +11,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import Database
 from ..db.models import AuditEvent
 
 __all__ = ["AuditLog"]
+
+_INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
 
 log = logging.getLogger("jwtkit.audit")
 
@@ -29,7 +31,7 @@ class AuditLog:
         self._database = database
         self._clock = clock
 
-    def record(
+    async def record(
         self,
         session: AsyncSession,
         event: str,
@@ -39,11 +41,20 @@ class AuditLog:
         ip: str | None = None,
         **detail: Any,
     ) -> None:
-        """Add the event to ``session``'s transaction and log it."""
+        """Write the event in ``session``'s transaction and log it. A Core INSERT built
+        once, not an ORM object: the unit of work's flush cost a login half a millisecond."""
         at = self._clock()
         text = json.dumps(detail, sort_keys=True, default=str)
-        session.add(
-            AuditEvent(at=at, event=event, user_id=user_id, client_id=client_id, ip=ip, detail=text)
+        await session.execute(
+            _INSERT_EVENT,
+            {
+                "at": at,
+                "event": event,
+                "user_id": user_id,
+                "client_id": client_id,
+                "ip": ip,
+                "detail": text,
+            },
         )
         log.info(
             json.dumps(
@@ -56,7 +67,7 @@ class AuditLog:
     async def record_alone(self, event: str, **fields: Any) -> None:
         """Record an event that changes nothing else, in a transaction of its own."""
         async with self._database.transaction() as session:
-            self.record(session, event, **fields)
+            await self.record(session, event, **fields)
 
     async def recent(self, limit: int = 100, event: str | None = None) -> list[AuditEvent]:
         async with self._database.transaction() as session:

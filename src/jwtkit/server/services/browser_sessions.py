@@ -65,7 +65,7 @@ class BrowserSessionService:
         )
         async with self._database.transaction() as session:
             session.add(session_row)
-            self._audit.record(
+            await self._audit.record(
                 session, "browser_login", user_id=user.id, ip=ip, browser_session=session_row.id
             )
         return session_row, secret
@@ -110,7 +110,7 @@ class BrowserSessionService:
             await self._tokens.revoke_families(
                 session, RefreshFamily.browser_session_id == browser_session_id, reason="logout"
             )
-            self._audit.record(
+            await self._audit.record(
                 session,
                 "browser_logout",
                 user_id=ended.user_id,

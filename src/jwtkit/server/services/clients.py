@@ -201,7 +201,7 @@ class ClientService:
         )
         async with self._database.transaction() as session:
             session.add(client)
-            self._audit.record(session, "client_created", client_id=client.id, actor=actor)
+            await self._audit.record(session, "client_created", client_id=client.id, actor=actor)
         return client, secret
 
     async def authenticate(self, credentials: ClientCredentials) -> Client:
@@ -262,7 +262,9 @@ class ClientService:
             await session.execute(
                 update(Client).where(Client.id == client.id).values(secret_hash=digest(secret))
             )
-            self._audit.record(session, "client_secret_rotated", client_id=client.id, actor=actor)
+            await self._audit.record(
+                session, "client_secret_rotated", client_id=client.id, actor=actor
+            )
         return secret
 
     async def delete(self, client_id: str, *, actor: str | None) -> None:
@@ -273,4 +275,4 @@ class ClientService:
         async with self._database.transaction() as session:
             await self._tokens.revoke_client_tokens(session, client.id)
             await session.execute(delete(Client).where(Client.id == client.id))
-            self._audit.record(session, "client_deleted", client_id=client.id, actor=actor)
+            await self._audit.record(session, "client_deleted", client_id=client.id, actor=actor)

@@ -191,7 +191,7 @@ class AuthorizationCodes:
                 await self._tokens.revoke_families(
                     session, RefreshFamily.id == row.family_id, reason="authorization_code_reuse"
                 )
-            self._audit.record(
+            await self._audit.record(
                 session,
                 "authorization_code_reuse",
                 user_id=row.user_id,

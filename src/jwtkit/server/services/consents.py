@@ -55,7 +55,9 @@ class ConsentService:
             else:
                 row.scope = join_scopes(dict.fromkeys([*parse_scopes(row.scope), *scopes]))
                 row.granted_at = self._clock()
-            self._audit.record(session, "consent_granted", user_id=user_id, client_id=client_id)
+            await self._audit.record(
+                session, "consent_granted", user_id=user_id, client_id=client_id
+            )
 
     async def list(self, user_id: str) -> list[Consent]:
         async with self._database.transaction() as session:
@@ -75,6 +77,6 @@ class ConsentService:
                 (RefreshFamily.user_id == user_id) & (RefreshFamily.client_id == client_id),
                 reason="consent_revoked",
             )
-            self._audit.record(
+            await self._audit.record(
                 session, "consent_revoked", user_id=user_id, client_id=client_id, actor=actor
             )

@@ -107,10 +107,10 @@ class DatabaseKeyStore:
                 )
                 if result.rowcount != 1:  # type: ignore[attr-defined]
                     raise KeyRingConflictError("Another process changed the key ring")
-            self._record_change(session, before, state)
+            await self._record_change(session, before, state)
         self._cached = (document, state)
 
-    def _record_change(
+    async def _record_change(
         self, session: AsyncSession, before: KeyRingState | None, after: KeyRingState
     ) -> None:
         """Audit what this save changes: a new current key (rotation) and pruned keys."""
@@ -119,7 +119,7 @@ class DatabaseKeyStore:
         actor = _ACTOR.get()
         trigger = "schedule" if actor is None else "admin"
         if before is None:
-            self._audit.record(
+            await self._audit.record(
                 session,
                 "signing_keys_created",
                 ring=self._row,
@@ -128,7 +128,7 @@ class DatabaseKeyStore:
             )
             return
         if before.current.kid != after.current.kid:
-            self._audit.record(
+            await self._audit.record(
                 session,
                 "key_rotated",
                 actor=actor,
@@ -141,7 +141,7 @@ class DatabaseKeyStore:
         kept = {record.kid for record in after.records}
         for record in before.records:
             if record.kid not in kept:
-                self._audit.record(
+                await self._audit.record(
                     session,
                     "key_removed",
                     actor=actor,

@@ -9,6 +9,8 @@ off the ORM's compile and synchronisation steps. Each is run with a dict of its 
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import Table, bindparam, insert, select, update
 
 from ..db.models import AccessToken, RefreshFamily, RefreshToken, User
@@ -23,10 +25,10 @@ __all__ = [
     "SPEND",
 ]
 
-_tokens: Table = RefreshToken.__table__  # type: ignore[assignment]
-_families: Table = RefreshFamily.__table__  # type: ignore[assignment]
-_users: Table = User.__table__  # type: ignore[assignment]
-_access_tokens: Table = AccessToken.__table__  # type: ignore[assignment]
+_tokens = cast(Table, RefreshToken.__table__)
+_families = cast(Table, RefreshFamily.__table__)
+_users = cast(Table, User.__table__)
+_access_tokens = cast(Table, AccessToken.__table__)
 
 #: Spend a refresh token (``presented_hash``) of a live family of the spending client
 #: (``spender``) at ``now``: one conditional UPDATE, so of N concurrent spends exactly one

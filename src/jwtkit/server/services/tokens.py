@@ -202,7 +202,7 @@ class TokenService:
             family_id=family_id,
             now=now,
         )
-        self._audit.record(
+        await self._audit.record(
             session, "login", user_id=user.id, client_id=client.id, ip=ip, family=family_id
         )
         return IssuedTokens(
@@ -345,7 +345,7 @@ class TokenService:
             await self._revoke_families(
                 session, RefreshFamily.id == family.id, reason="refresh_token_reuse", now=now
             )
-            self._audit.record(
+            await self._audit.record(
                 session,
                 "refresh_token_reuse",
                 user_id=family.user_id,
@@ -570,7 +570,7 @@ class TokenService:
                 await self._revoke_families(
                     session, RefreshFamily.id == family.id, reason="revoked", now=now
                 )
-                self._audit.record(
+                await self._audit.record(
                     session,
                     "token_revoked",
                     user_id=family.user_id,
@@ -588,7 +588,7 @@ class TokenService:
                 return
             async with self._database.transaction() as session:
                 await self._revoke_access_tokens(session, AccessToken.jti == claims["jti"], now=now)
-                self._audit.record(
+                await self._audit.record(
                     session,
                     "token_revoked",
                     user_id=claims.get("sub"),
@@ -621,7 +621,7 @@ class TokenService:
                     reason="logout",
                     now=now,
                 )
-            self._audit.record(
+            await self._audit.record(
                 session, "logout", user_id=user_id, client_id=claims.get("client_id"), ip=ip
             )
 

@@ -145,7 +145,7 @@ class UserService:
             async with self._database.transaction() as session:
                 session.add(user)
                 await session.flush()
-                self._audit.record(
+                await self._audit.record(
                     session,
                     "user_created" if actor else "user_registered",
                     user_id=user.id,
@@ -251,7 +251,7 @@ class UserService:
             )
             if disabled:
                 await self._tokens.revoke_user_tokens(session, user.id, reason="user_disabled")
-            self._audit.record(
+            await self._audit.record(
                 session,
                 "user_disabled" if disabled else "user_enabled",
                 user_id=user.id,
@@ -267,7 +267,7 @@ class UserService:
             # (rather than open a session after the sweep below).
             await session.execute(delete(User).where(User.id == user.id))
             await self._tokens.revoke_user_tokens(session, user.id, reason="user_deleted")
-            self._audit.record(session, "user_deleted", user_id=user.id, actor=actor)
+            await self._audit.record(session, "user_deleted", user_id=user.id, actor=actor)
 
     async def set_password(self, identifier: str, password: str, *, actor: str | None) -> None:
         """An admin sets a new password: every session of the user ends."""
@@ -305,7 +305,7 @@ class UserService:
                 .where(User.id == user.id)
                 .values(scopes=join_scopes(granted), is_admin=admin)
             )
-            self._audit.record(
+            await self._audit.record(
                 session, "user_scopes_set", user_id=user.id, actor=actor, scopes=granted
             )
         return await self.require(user.id)
@@ -330,4 +330,4 @@ class UserService:
             await self._tokens.revoke_user_tokens(
                 session, user.id, reason=event, keep_family=keep_family
             )
-            self._audit.record(session, event, user_id=user.id, actor=actor, ip=ip)
+            await self._audit.record(session, event, user_id=user.id, actor=actor, ip=ip)
