@@ -14,7 +14,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Database
@@ -31,6 +31,15 @@ __all__ = ["UserService", "identifier_key"]
 _MAX_NAME = 64
 _MAX_EMAIL = 254
 _LOGIN_FAILED = "Invalid username or password"
+
+# The user by id or by normalized name / email (``key``): every login reads one of these,
+# so each statement is built (and its cache key computed) once.
+_BY_NAME = select(User).where(
+    or_(User.username_key == bindparam("key"), User.id == bindparam("identifier"))
+)
+_BY_EMAIL = select(User).where(
+    or_(User.email_key == bindparam("key"), User.id == bindparam("identifier"))
+)
 
 
 def identifier_key(identifier: str) -> str:
@@ -213,11 +222,9 @@ class UserService:
     async def find(self, identifier: str) -> User | None:
         """The user with this id, username or email (case-insensitive), or None."""
         key = identifier_key(identifier)
-        column = User.email_key if "@" in key else User.username_key
+        query = _BY_EMAIL if "@" in key else _BY_NAME
         async with self._database.read() as session:
-            user = await session.scalar(
-                select(User).where(or_(column == key, User.id == identifier))
-            )
+            user: User | None = await session.scalar(query, {"key": key, "identifier": identifier})
             return user
 
     async def require(self, identifier: str) -> User:
