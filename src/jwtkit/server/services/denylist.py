@@ -35,6 +35,7 @@ from ..._denylist_keys import DenylistKeys
 from ..db import DATABASE_UNAVAILABLE, Database
 from ..db.models import AccessToken
 from ..redis_connection import RedisConnection
+from .token_statements import REVOKED_AT
 
 __all__ = ["DatabaseDenylist", "Denylist", "RedisDenylist", "Revoked"]
 
@@ -78,9 +79,7 @@ class DatabaseDenylist:
 
     async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
         async with self._database.read() as session:
-            row = (
-                await session.execute(select(AccessToken.revoked_at).where(AccessToken.jti == jti))
-            ).first()
+            row = (await session.execute(REVOKED_AT, {"jti": jti})).first()
         # A token this server signed has its row until long after it expires; no row means it
         # cannot be vouched for.
         return row is None or row.revoked_at is not None

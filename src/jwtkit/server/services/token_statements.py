@@ -22,6 +22,7 @@ __all__ = [
     "INSERT_REFRESH_TOKEN",
     "LOCK_FAMILY",
     "LOCK_USER",
+    "REVOKED_AT",
     "SPEND",
 ]
 
@@ -85,3 +86,7 @@ INSERT_REFRESH_TOKEN = insert(_tokens)
 
 #: An access token's row: ``jti``, ``user_id``, ``client_id``, ``family_id``, ``expires_at``.
 INSERT_ACCESS_TOKEN = insert(_access_tokens)
+
+#: When access token ``jti`` was revoked (None: live); no row: not one of ours. The
+#: database denylist's read, once per introspection or userinfo.
+REVOKED_AT = select(_access_tokens.c.revoked_at).where(_access_tokens.c.jti == bindparam("jti"))
