@@ -63,10 +63,32 @@ async def test_expired_counters_are_dropped_and_memory_follows_the_live_windows(
     await limiter.hit(item, "another")  # the previous window still weighs: all are kept
     assert len(storage) == 1001
     clock.now += 61  # past the window after each counter's own
-    await limiter.hit(item, "another")
+    assert await limiter.hit(item, "another")
+    # One call drops a bounded number, so no call pays for a thousand expiring at once ...
+    assert len(storage) == 1001 + 1 - 64
+    # ... and a counter not dropped yet already reads as absent.
+    stats = await limiter.get_window_stats(item, "account", "999")
+    assert stats.remaining == 5
+    for _ in range(20):  # later calls drop the rest
+        await limiter.hit(item, "another")
     assert len(storage) == 2  # the other key's previous and current windows
     assert await storage.reset() == 2
     assert len(storage) == 0
+
+
+async def test_a_counter_past_its_deadline_starts_again_before_it_is_dropped() -> None:
+    clock = Clock()
+    storage = InProcessCounts(clock)
+    for n in range(200):
+        await storage.incr(f"k{n}", 10)
+    await storage.incr("target", 10, amount=7)  # its deadline is the last of the 201
+    clock.now += 11
+    assert await storage.incr("target", 10) == 1  # not 8: the old count has expired
+    assert await storage.get_expiry("target") == pytest.approx(clock.now + 10)
+    for _ in range(10):  # the old heap entry pops and must not drop the new counter
+        await storage.get("other")
+    assert len(storage) == 1
+    assert await storage.get("target") == 1
 
 
 async def test_a_counter_cleared_and_made_again_keeps_its_new_deadline() -> None:
