@@ -5,6 +5,10 @@ fails)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
 import asyncpg
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -73,6 +77,15 @@ async def _terminate(url: str, pid: int) -> None:
         await other.close()
 
 
+def _terminate_without_yielding(url: str, pid: int) -> None:
+    """End backend ``pid`` while this event loop stays blocked, so the pooled connection
+    has not yet read its socket's close when it is next lent out."""
+    worker = threading.Thread(target=asyncio.run, args=(_terminate(url, pid),))
+    worker.start()
+    worker.join(timeout=30)
+    time.sleep(0.1)  # the close reaches the pooled connection's socket, unread
+
+
 async def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(
     postgres_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,8 +104,9 @@ async def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(
 async def test_a_connection_killed_between_uses_fails_one_request_and_the_next_succeeds(
     postgres_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Returned a moment ago, it is not pinged: the request using it fails with an error the
-    server answers with 503, and every pooled connection older than that is replaced."""
+    """Returned a moment ago and its close not yet read, it is not pinged: the request
+    using it fails with an error the server answers with 503, and every pooled connection
+    older than that is replaced."""
     monkeypatch.setattr("jwtkit.server.db.engine._PING_AFTER_IDLE_SECONDS", 3600.0)
     database = Database(postgres_database)
     try:
@@ -102,10 +116,27 @@ async def test_a_connection_killed_between_uses_fails_one_request_and_the_next_s
                 int(await two.scalar(text("SELECT pg_backend_pid()")) or 0),
             ]
         for pid in pids:
-            await _terminate(postgres_database, pid)
+            _terminate_without_yielding(postgres_database, pid)
         with pytest.raises(DATABASE_UNAVAILABLE):
             await _backend_pid(database)
         assert await _backend_pid(database) not in pids
         assert await _backend_pid(database) not in pids
+    finally:
+        await database.close()
+
+
+async def test_a_connection_seen_closed_is_replaced_at_checkout_however_short_its_idle(
+    postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed a moment after it was returned, but once the driver has seen its socket
+    close: replaced before use, so no request fails."""
+    monkeypatch.setattr("jwtkit.server.db.engine._PING_AFTER_IDLE_SECONDS", 3600.0)
+    database = Database(postgres_database)
+    try:
+        first = await _backend_pid(database)
+        await _terminate(postgres_database, first)
+        await asyncio.sleep(0.2)  # the loop reads the socket's close well within this
+        second = await _backend_pid(database)
+        assert second != first
     finally:
         await database.close()

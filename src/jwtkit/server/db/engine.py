@@ -141,7 +141,8 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
     One the database drops while in use fails its request (503), and SQLAlchemy then
     replaces every connection of the pool older than that failure, so service resumes with
     the next request, as it does after a ping fails here. A connection never lent out
-    (fresh, or replaced) is not pinged."""
+    (fresh, or replaced) is not pinged. One whose socket asyncpg has already seen closed
+    is replaced at checkout however short its idle time, with no round trip."""
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
@@ -149,6 +150,10 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            # asyncpg saw the socket close (a restart, pg_terminate_backend): costs nothing
+            # to know, however briefly the connection sat idle.
+            raise InvalidatePoolError("the connection was closed by the database")
         idle_since = record.info.get(_IDLE_SINCE)
         if idle_since is None or time.monotonic() - idle_since < _PING_AFTER_IDLE_SECONDS:
             return
