@@ -9,9 +9,12 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 import jwtkit
+from jwtkit.server.db.models import RefreshFamily
 from jwtkit.server.errors import InvalidRequestError
+from jwtkit.server.services.tokens import TokenService
 
 from .browser_flow import (
     REDIRECT_URI,
@@ -457,6 +460,40 @@ async def test_a_code_from_before_a_password_change_buys_nothing(server: Server)
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
     page = await authorize(server.client, Flow(flow.client_id))
     assert 'action="/authorize/login"' in page.text  # the browser session ended too
+
+
+async def test_a_password_change_committed_during_the_exchange_refuses_it(
+    postgres_database: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race the account check under lock exists for: the exchange has read the user
+    and the old password, then a password change commits (revoking every family that
+    exists, not this one) before the family is written. The exchange must see it and
+    refuse, or its session would outlive the change. PostgreSQL only: on SQLite the
+    exchange's write lock makes the change wait, so the race cannot happen."""
+    async with running_server(make_settings(postgres_database), clock) as server:
+        await server.register("alice")
+        flow = Flow(await public_client(server, first_party=True))
+        code = (await sign_in(server, flow, "alice"))["code"]
+        clock.advance(1)
+        hold_unchanged = TokenService._hold_unchanged
+        changes = []
+
+        async def change_first(session: object, user: object) -> None:
+            if not changes:  # once: the change commits in its own transaction meanwhile
+                changes.append("changed")
+                await asyncio.wait_for(
+                    server.runtime.users.set_password("alice", "a new password 1", actor=None),
+                    timeout=30,
+                )
+            await hold_unchanged(session, user)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(TokenService, "_hold_unchanged", staticmethod(change_first))
+        answer = await exchange(server, flow, code)
+        assert changes == ["changed"]
+        assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
+        async with server.runtime.database.transaction() as session:
+            families = await session.scalar(select(func.count()).select_from(RefreshFamily))
+        assert families == 0  # nothing of the refused exchange was written
 
 
 async def test_a_disabled_users_session_stops_signing_in(server: Server) -> None:
