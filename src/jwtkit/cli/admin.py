@@ -35,7 +35,9 @@ clients_app = typer.Typer(
     help="Register, list, rotate and delete OAuth clients.", no_args_is_help=True
 )
 keys_app = typer.Typer(help="List and rotate the signing keys.", no_args_is_help=True)
-db_app = typer.Typer(help="Apply and inspect the database migrations.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Apply and inspect the database migrations; purge expired rows.", no_args_is_help=True
+)
 admin_app.add_typer(users_app, name="users")
 admin_app.add_typer(clients_app, name="clients")
 admin_app.add_typer(keys_app, name="keys")
@@ -386,3 +388,23 @@ def db_current(database_url: DatabaseOption = None) -> None:
     current = _database(database_url, current_revision)
     print(f"current: {current or 'none (empty database)'}")
     print(f"head:    {head_revision()}")
+
+
+@db_app.command("purge")
+def db_purge(database_url: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Delete expired access tokens, ended sessions, old codes (and, with
+    JWTKIT_AUDIT_RETENTION, old audit events) now; the server does it every
+    JWTKIT_PURGE_INTERVAL seconds by itself."""
+
+    async def act(runtime: Any) -> dict[str, int]:
+        purged: dict[str, int] = (await runtime.purge.run(actor=ACTOR)).as_dict()
+        return purged
+
+    purged = _run(database_url, act)
+    if as_json:
+        print(json.dumps(purged, indent=2))
+        return
+    note(
+        "deleted "
+        + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in purged.items())
+    )

@@ -9,6 +9,8 @@ a bare ``server_error`` — never a traceback — for anything unforeseen.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -58,7 +60,16 @@ def create_app(
             if runtime.redis is not None:
                 runtime.redis.start()
             await _announce(runtime)
-            yield
+            purging = None
+            if settings.purge_interval > 0:
+                purging = asyncio.create_task(runtime.purge.every(settings.purge_interval))
+            try:
+                yield
+            finally:
+                if purging is not None:
+                    purging.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await purging
 
     app = FastAPI(
         title="jwtkit authorization server",

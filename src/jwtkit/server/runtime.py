@@ -37,6 +37,7 @@ from .services.grants.refresh_token import RefreshTokenGrant
 from .services.id_tokens import IdTokens
 from .services.keys import DatabaseKeyStore, SigningKeys
 from .services.logout import LogoutService
+from .services.purge import Purge
 from .services.token_endpoint import TokenEndpoint
 from .services.tokens import TokenService
 from .services.users import UserService
@@ -66,6 +67,7 @@ class Runtime:
     authorization: AuthorizationService
     csrf: CsrfTokens
     logout: LogoutService
+    purge: Purge
     #: The schema revision before and after this start's migration.
     migrated: tuple[str | None, str]
     #: The shared Redis (rate limits, denylist), when ``JWTKIT_REDIS_URL`` is set.
@@ -155,6 +157,7 @@ async def open_runtime(
             authorization=AuthorizationService(clients, consents, codes, settings, clock),
             csrf=CsrfTokens(master_key),
             logout=LogoutService(clients, keys),
+            purge=Purge(database, audit, clock, audit_retention=settings.audit_retention),
             migrated=migrated,
             redis=redis,
         )

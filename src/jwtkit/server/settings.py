@@ -83,6 +83,19 @@ class Settings(BaseSettings):
     key_rotation_interval: int = Field(
         30 * DAY, ge=3600, description="Seconds a signing key signs before the next takes over."
     )
+    purge_interval: int = Field(
+        3600,
+        ge=0,
+        le=7 * DAY,
+        description="Seconds between two purges of expired tokens, sessions and codes "
+        "in each process; 0 turns it off (then run jwtkit admin db purge).",
+    )
+    audit_retention: int = Field(
+        0,
+        ge=0,
+        le=100 * 365 * DAY,
+        description="Seconds audit events are kept; 0 keeps them all.",
+    )
     jwks_max_age: int = Field(
         300,
         ge=0,

@@ -115,6 +115,17 @@ class DatabaseRevision(BaseModel):
     head: str
 
 
+class PurgedRows(BaseModel):
+    """How many rows of each kind a purge deleted."""
+
+    access_tokens: int
+    sessions: int
+    refresh_tokens: int
+    authorization_codes: int
+    browser_sessions: int
+    audit_events: int
+
+
 def _actor(claims: dict[str, Any]) -> str:
     return str(claims["sub"])
 
@@ -273,3 +284,9 @@ async def audit_events(
 @router.get("/db", response_model=DatabaseRevision)
 async def database_revision(runtime: CurrentRuntime) -> Any:
     return {"current": await current_revision(runtime.database), "head": head_revision()}
+
+
+@router.post("/db/purge", response_model=PurgedRows)
+async def purge_database(runtime: CurrentRuntime, claims: AdminClaims) -> Any:
+    """Delete expired rows now (the server does it every JWTKIT_PURGE_INTERVAL seconds)."""
+    return (await runtime.purge.run(actor=_actor(claims))).as_dict()

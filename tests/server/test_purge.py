@@ -1,0 +1,205 @@
+"""Purging expired rows (services/purge.py), on SQLite and PostgreSQL: what is over goes,
+and nothing a live session, the denylist or a logout still needs is touched — each checked
+by using the server after the purge."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import func, insert, select
+from typer.testing import CliRunner
+
+from jwtkit.cli.app import app as cli
+from jwtkit.server.db import Database
+from jwtkit.server.db.models import (
+    AccessToken,
+    AuditEvent,
+    BrowserSession,
+    RefreshFamily,
+    RefreshToken,
+)
+from jwtkit.server.services.purge import MARGIN
+
+from .browser_flow import Flow, exchange, public_client, sign_in
+from .conftest import MASTER_KEY, FakeClock, Server, bearer, make_settings, running_server
+
+pytestmark = pytest.mark.anyio
+
+DAY = 86400.0
+
+
+async def count(server: Server, model: Any) -> int:
+    async with server.runtime.database.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def refresh(server: Server, token: str, **extra: str) -> Any:
+    return await server.client.post(
+        "/auth/token", data={"grant_type": "refresh_token", "refresh_token": token, **extra}
+    )
+
+
+async def test_nothing_live_is_purged(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice")
+    purged = await server.runtime.purge.run()
+    assert purged.total == 0
+    assert (
+        await server.client.get("/auth/userinfo", headers=bearer(tokens["access_token"]))
+    ).status_code == 200
+    assert (await refresh(server, tokens["refresh_token"])).status_code == 200
+
+
+async def test_an_expired_access_token_goes_and_its_live_session_stays_whole(
+    server: Server,
+) -> None:
+    await server.register("alice")
+    first = await server.login("alice")
+    second = (await refresh(server, first["refresh_token"])).json()
+    server.clock.advance(server.settings.access_token_lifetime + MARGIN + 1)
+    purged = await server.runtime.purge.run()
+    assert purged.access_tokens == 2 and purged.sessions == 0 and purged.refresh_tokens == 0
+    assert await count(server, AccessToken) == 0
+    assert await count(server, RefreshToken) == 2  # the spent one too: reuse stays detectable
+    replay = await refresh(server, first["refresh_token"])
+    assert replay.json()["error"] == "invalid_grant"
+    # The replay ended the session: its live token is refused too.
+    assert (await refresh(server, second["refresh_token"])).json()["error"] == "invalid_grant"
+
+
+async def test_a_session_over_goes_with_its_refresh_tokens(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice")
+    await refresh(server, tokens["refresh_token"])
+    server.clock.advance(server.settings.refresh_token_lifetime + MARGIN + 1)
+    purged = await server.runtime.purge.run()
+    assert (purged.sessions, purged.refresh_tokens, purged.access_tokens) == (1, 2, 2)
+    assert await count(server, RefreshFamily) == 0
+    answer = await refresh(server, tokens["refresh_token"])
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant"
+
+
+async def test_a_revoked_access_token_stays_refused_until_it_has_expired(server: Server) -> None:
+    await server.register("alice")
+    tokens = await server.login("alice")
+    other = await server.login("alice")
+    logout = await server.client.post(
+        "/auth/logout",
+        headers=bearer(tokens["access_token"]),
+        json={"refresh_token": tokens["refresh_token"]},
+    )
+    assert logout.status_code in (200, 204), logout.text
+    server.clock.advance(MARGIN + 1)  # the session is revoked long enough to go ...
+    purged = await server.runtime.purge.run()
+    assert purged.sessions == 1 and purged.access_tokens == 0
+    # ... but its access token, revoked and not yet expired, is still on the denylist.
+    userinfo = await server.client.get("/auth/userinfo", headers=bearer(tokens["access_token"]))
+    assert userinfo.status_code == 401
+    assert (await refresh(server, tokens["refresh_token"])).json()["error"] == "invalid_grant"
+    # The other session is untouched.
+    assert (await refresh(server, other["refresh_token"])).status_code == 200
+
+
+async def test_an_expired_browser_session_stays_while_a_session_signed_in_through_it_lives(
+    server: Server,
+) -> None:
+    await server.register("alice")
+    flow = Flow(await public_client(server, first_party=True))
+    code = (await sign_in(server, flow, "alice"))["code"]
+    tokens = (await exchange(server, flow, code)).json()
+    server.clock.advance(server.settings.browser_session_lifetime + DAY + MARGIN)
+    purged = await server.runtime.purge.run()
+    assert purged.authorization_codes == 1 and purged.browser_sessions == 0
+    assert await count(server, BrowserSession) == 1  # a logout naming it must still work
+    logout = await server.client.post(
+        "/auth/logout",
+        headers=bearer(
+            (await refresh(server, tokens["refresh_token"], client_id=flow.client_id)).json()[
+                "access_token"
+            ]
+        ),
+    )
+    assert logout.status_code in (200, 204), logout.text
+    server.clock.advance(MARGIN + 1)
+    purged = await server.runtime.purge.run()
+    assert purged.browser_sessions == 1 and purged.sessions == 1
+
+
+async def test_audit_events_are_kept_unless_a_retention_is_set(
+    database_url: str, clock: FakeClock
+) -> None:
+    for retention, kept in ((0, True), (DAY, False)):
+        settings = make_settings(database_url, audit_retention=int(retention))
+        async with running_server(settings, clock) as server:
+            await server.runtime.audit.record_alone("test_event")
+            clock.advance(2 * DAY)
+            await server.runtime.audit.record_alone("recent_event")
+            await server.runtime.purge.run()
+            events = [event.event for event in await server.runtime.audit.recent(event=None)]
+            assert ("test_event" in events) is kept
+            assert "recent_event" in events
+            async with server.runtime.database.transaction() as session:
+                await session.execute(AuditEvent.__table__.delete())
+
+
+async def test_the_server_purges_by_itself_every_interval(
+    database_url: str, clock: FakeClock
+) -> None:
+    async with running_server(make_settings(database_url, purge_interval=1), clock) as server:
+        await server.register("alice")
+        await server.login("alice")
+        clock.advance(server.settings.access_token_lifetime + MARGIN + 1)
+        for _ in range(100):  # bounded: the first purge comes within the interval
+            if await count(server, AccessToken) == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await count(server, AccessToken) == 0
+        assert await count(server, RefreshFamily) == 1  # its session lives on
+
+
+async def test_an_admin_purges_over_http_and_it_is_audited(server: Server) -> None:
+    await server.register("alice")
+    await server.login("alice")
+    await server.create_admin()
+    anonymous = await server.client.post("/admin/db/purge")
+    assert anonymous.status_code == 401
+    user = await server.client.post(
+        "/admin/db/purge", headers=bearer((await server.login("alice"))["access_token"])
+    )
+    assert user.status_code == 403
+    server.clock.advance(server.settings.access_token_lifetime + MARGIN + 1)
+    admin = bearer((await server.login("root", scope="admin"))["access_token"])
+    purged = await server.client.post("/admin/db/purge", headers=admin)
+    # alice's two and the admin's first, all expired; not the admin's token in use.
+    assert purged.status_code == 200 and purged.json()["access_tokens"] == 3, purged.text
+    events = await server.runtime.audit.recent(event="db_purged")
+    assert len(events) == 1 and json.loads(events[0].detail)["access_tokens"] == 3
+
+
+def test_jwtkit_admin_db_purge(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    environment = {"JWTKIT_DATABASE_URL": url, "JWTKIT_MASTER_KEY": MASTER_KEY}
+    runner = CliRunner(env={"FORCE_COLOR": None, "TTY_COMPATIBLE": None})
+    first = runner.invoke(cli, ["admin", "db", "purge", "--json"], env=environment)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["access_tokens"] == 0
+
+    async def expired_row() -> None:
+        database = Database(url)
+        try:
+            async with database.transaction() as session:
+                await session.execute(
+                    insert(AccessToken).values(
+                        jti="old", client_id="c", expires_at=1.0, user_id=None, family_id=None
+                    )
+                )
+        finally:
+            await database.close()
+
+    asyncio.run(expired_row())
+    second = runner.invoke(cli, ["admin", "db", "purge"], env=environment)
+    assert second.exit_code == 0, second.output
+    assert "1 access tokens" in second.output
