@@ -261,3 +261,38 @@ async def test_a_third_party_app_cannot_manage_the_account(server: Server) -> No
     own = bearer((await server.login("eve"))["access_token"])
     consents = (await server.client.get("/auth/consents", headers=own)).json()
     assert {consent["client_id"] for consent in consents} == {other_app, nosy_app}
+
+
+async def test_a_username_shaped_like_a_user_id_is_refused(server: Server) -> None:
+    victim = await server.register("victim")
+    for name in (victim["id"], victim["id"].upper(), victim["id"].replace("-", "")):
+        answer = await server.client.post(
+            "/auth/register", json={"username": name, "password": "squatter password"}
+        )
+        assert answer.status_code == 400 and answer.json()["error"] == "invalid_request", name
+        assert "user id" in answer.json()["error_description"]
+
+
+async def test_a_name_equal_to_another_users_id_never_stands_in_for_that_user(
+    server: Server,
+) -> None:
+    """A row from before the rule above: user B named with user A's id. An admin
+    promoting A by id (as a UI built on GET /admin/users would) must promote A."""
+    admin = bearer(await server.create_admin())
+    victim = await server.register("victim")
+    squatter = await server.register("squatter")
+    async with server.runtime.database.transaction() as session:
+        await session.execute(
+            update(User)
+            .where(User.id == squatter["id"])
+            .values(username=victim["id"], username_key=victim["id"])
+        )
+    assert (await server.runtime.users.require(victim["id"])).id == victim["id"]
+    answer = await server.client.put(
+        f"/admin/users/{victim['id']}/scopes",
+        json={"scopes": ["admin"], "admin": True},
+        headers=admin,
+    )
+    assert answer.status_code == 200 and answer.json()["id"] == victim["id"], answer.text
+    squatter_now = await server.runtime.users.require(squatter["id"])
+    assert not squatter_now.is_admin

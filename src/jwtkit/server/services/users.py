@@ -14,7 +14,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Database
@@ -33,12 +33,21 @@ _MAX_EMAIL = 254
 _LOGIN_FAILED = "Invalid username or password"
 
 # The user by id or by normalized name / email (``key``): every login reads one of these,
-# so each statement is built (and its cache key computed) once.
-_BY_NAME = select(User).where(
-    or_(User.username_key == bindparam("key"), User.id == bindparam("identifier"))
+# so each statement is built (and its cache key computed) once. A match on the id wins over
+# a match on the name: a name shaped like somebody's id (refused now, but a database may
+# hold one from before) must never stand in for that user in an admin's `users ... ID`.
+_ID_FIRST = case((User.id == bindparam("identifier"), 0), else_=1)
+_BY_NAME = (
+    select(User)
+    .where(or_(User.username_key == bindparam("key"), User.id == bindparam("identifier")))
+    .order_by(_ID_FIRST)
+    .limit(1)
 )
-_BY_EMAIL = select(User).where(
-    or_(User.email_key == bindparam("key"), User.id == bindparam("identifier"))
+_BY_EMAIL = (
+    select(User)
+    .where(or_(User.email_key == bindparam("key"), User.id == bindparam("identifier")))
+    .order_by(_ID_FIRST)
+    .limit(1)
 )
 
 
@@ -55,7 +64,18 @@ def _check_username(username: str) -> str:
         raise InvalidRequestError("The username must not contain '@' or start or end with spaces")
     if any(unicodedata.category(character)[0] in "CZ" and character != " " for character in name):
         raise InvalidRequestError("The username must not contain control or separator characters")
+    if _is_uuid(name):
+        # Users are also named by their id (``sub``) in the admin API and command line.
+        raise InvalidRequestError("The username must not have the form of a user id")
     return name
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_email(email: str) -> str:
