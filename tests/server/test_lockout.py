@@ -15,6 +15,8 @@ from typing import Any
 import anyio
 import pytest
 
+from jwtkit.server.security.ratelimit import AbuseLimits
+
 from .conftest import FakeClock, Server, make_settings, running_server
 
 pytestmark = pytest.mark.anyio
@@ -126,6 +128,38 @@ async def test_the_owner_logs_in_during_the_lock_from_where_they_logged_in_befor
     # The exemption is for the owner's address, not for guessing from it: the per-address
     # account lock still holds there, and a wrong password is still wrong.
     assert (await _login_from(guarded, "198.51.100.7", "not the password")).status_code == 400
+
+
+@pytest.mark.parametrize("days_later", [0, 29])
+async def test_the_owners_address_stays_known_for_30_days_after_the_login_whenever_it_was(
+    guarded: Server, window: Window, days_later: int
+) -> None:
+    """Remembered from the owner's last login, not until a window boundary: one minute
+    before a 30-day boundary, a sliding window of limits' forgot every account's known
+    addresses at the boundary, and an attacker filling the account lock then kept the owner
+    out for as long as the attack went on."""
+    period = AbuseLimits.KNOWN_ADDRESS_DAYS * 86400
+    window.now = (window.now // period + 1) * period - 60
+    assert (await _login_from(guarded, "198.51.100.7", PASSWORD)).status_code == 200
+    window.advance(120 + days_later * 86400)  # past the boundary
+    await _attack(guarded, 50)
+    assert (await _login_from(guarded, "192.0.2.99", PASSWORD)).status_code == 429
+    response = await _login_from(guarded, "198.51.100.7", PASSWORD)
+    assert response.status_code == 200, response.text
+
+
+async def test_the_owners_address_is_forgotten_30_days_after_the_last_login(
+    guarded: Server, window: Window
+) -> None:
+    assert (await _login_from(guarded, "198.51.100.7", PASSWORD)).status_code == 200
+    window.advance(20 * 86400)
+    assert (await _login_from(guarded, "198.51.100.7", PASSWORD)).status_code == 200  # renews
+    window.advance(29 * 86400)  # 49 days after the first login, 29 after the last
+    await _attack(guarded, 50)
+    assert (await _login_from(guarded, "198.51.100.7", PASSWORD)).status_code == 200
+    window.advance(31 * 86400)  # 31 days after that last login: a stranger again
+    await _attack(guarded, 50)
+    assert (await _login_from(guarded, "198.51.100.7", PASSWORD)).status_code == 429
 
 
 async def test_an_address_guessing_from_the_owners_network_is_still_stopped(

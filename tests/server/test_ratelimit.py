@@ -17,7 +17,8 @@ import anyio
 import pytest
 
 from faults import TcpProxy, proxied_url, target_of, tcp_proxy
-from jwtkit.server.security.ratelimit import parse_limits
+from jwtkit.server.redis_connection import RedisConnection
+from jwtkit.server.security.ratelimit import RateLimiter, parse_limits
 
 from .conftest import REDIS_URL, FakeClock, Server, make_settings, running_server
 
@@ -294,3 +295,25 @@ async def test_credential_stuffing_from_one_ipv6_network_is_blocked(guarded: Ser
             await client.aclose()
     assert statuses == {400: 20, 429: 980}
     await _real_user_logs_in(guarded, "2001:db8:9:9::1")  # another network: not blocked
+
+
+async def test_a_known_address_is_a_flag_that_lives_its_whole_period_in_redis(
+    redis_prefix: str,
+) -> None:
+    """In Redis, as in memory, a mark lives for the item's period from the last mark (a key
+    with a time to live), not until a window boundary."""
+    assert REDIS_URL is not None
+    redis = RedisConnection(REDIS_URL, timeout=1.0)
+    try:
+        limiter = RateLimiter.on_redis(redis, prefix=redis_prefix)
+        item = parse_limits("1/30 days")[0]
+        assert not await limiter.marked(item, "login-known", "account", "198.51.100.7")
+        await limiter.mark(item, "login-known", "account", "198.51.100.7")
+        await limiter.mark(item, "login-known", "account", "198.51.100.7")  # a second login
+        assert await limiter.marked(item, "login-known", "account", "198.51.100.7")
+        assert not await limiter.marked(item, "login-known", "account", "192.0.2.1")
+        flag = item.key_for("login-known", "account", "198.51.100.7")
+        lives = await limiter.storage.get_expiry(flag) - time.time()
+        assert 30 * 86400 - 60 < lives <= 30 * 86400
+    finally:
+        await redis.close()

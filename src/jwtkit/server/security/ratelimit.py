@@ -84,22 +84,31 @@ class RateLimiter:
                 raise RateLimitedError(await self._retry_after(strategy, item, *key))
 
     async def mark(self, item: RateLimitItem, *key: str) -> None:
-        """Remember ``key`` for ``item``'s window: a limit of one, used as a flag (a second
-        mark within the window is refused by the storage and changes nothing)."""
+        """Remember ``key`` for ``item``'s whole period from now: a flag with a time to live,
+        which every mark starts again. (Not a window of limits': a sliding window forgets
+        at its boundary, the same instant for every key, however recent the mark.)"""
+        flag = item.key_for(*key)
         try:
-            await self._counting().hit(item, *key)
+            await self._mark(self._counting().storage, flag, item.get_expiry())
         except Exception as error:
             self._storage_failed(error, "address remembered in this process")
-            await self._in_process.hit(item, *key)
+            await self._mark(self._in_process.storage, flag, item.get_expiry())
 
     async def marked(self, item: RateLimitItem, *key: str) -> bool:
-        """Whether :meth:`mark` was called for ``key`` within ``item``'s window (while Redis
+        """Whether :meth:`mark` was called for ``key`` within ``item``'s period (while Redis
         is down: by this process during the outage)."""
+        flag = item.key_for(*key)
         try:
-            return not await self._counting().test(item, *key)
+            return await self._counting().storage.get(flag) > 0
         except Exception as error:
             self._storage_failed(error, "address not recognised")
-            return not await self._in_process.test(item, *key)
+            return await self._in_process.storage.get(flag) > 0
+
+    @staticmethod
+    async def _mark(storage: Storage, flag: str, lifetime: int) -> None:
+        # A counter's lifetime is set when it is made: clear it to start the lifetime again.
+        await storage.clear(flag)
+        await storage.incr(flag, lifetime)
 
     async def clear(self, items: Sequence[RateLimitItem], *key: str) -> None:
         """Forget the counts of ``key`` (after a successful login, its failures)."""
