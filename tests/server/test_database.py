@@ -140,3 +140,38 @@ async def test_a_connection_seen_closed_is_replaced_at_checkout_however_short_it
         assert second != first
     finally:
         await database.close()
+
+
+async def test_a_ping_that_times_out_fails_its_request_and_replaces_no_other_connection(
+    postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow database is not a dead one: the pool is not thrown away (a reconnect storm
+    onto a database already under load), and the error is one the server answers 503."""
+    database = Database(postgres_database)
+    try:
+
+        async def hold() -> int:
+            async with database.transaction() as session:
+                pid = int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
+                await asyncio.sleep(0.2)  # all five are checked out together
+                return pid
+
+        before = set(await asyncio.gather(*(hold() for _ in range(5))))
+        dialect = database.engine.sync_engine.dialect
+        real_ping, timeouts = dialect.do_ping, []
+
+        def slow_ping(connection: object) -> bool:
+            if not timeouts:
+                timeouts.append(1)
+                raise asyncio.TimeoutError("the ping took longer than the timeout")
+            return bool(real_ping(connection))
+
+        monkeypatch.setattr(dialect, "do_ping", slow_ping)
+        monkeypatch.setattr("jwtkit.server.db.engine._PING_AFTER_IDLE_SECONDS", 0.0)
+        with pytest.raises(DATABASE_UNAVAILABLE):
+            await _backend_pid(database)
+        monkeypatch.setattr("jwtkit.server.db.engine._PING_AFTER_IDLE_SECONDS", 3600.0)
+        after = set(await asyncio.gather(*(hold() for _ in range(5))))
+        assert len(before - after) <= 1  # the one that timed out, at most
+    finally:
+        await database.close()

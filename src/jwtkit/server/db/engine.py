@@ -159,8 +159,17 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             return
         try:
             alive = engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:  # the driver's own error for a dead connection
-            raise InvalidatePoolError(f"ping failed: {type(error).__name__}") from error
+        except Exception as error:
+            dialect = engine.dialect
+            if dbapi_connection.driver_connection.is_closed() or (
+                isinstance(error, dialect.loaded_dbapi.Error)
+                and dialect.is_disconnect(error, dbapi_connection, None)
+            ):
+                raise InvalidatePoolError(f"ping failed: {type(error).__name__}") from error
+            # Alive but slow (a timeout under load): this request fails (503) and only this
+            # connection is discarded; replacing the whole pool would add load to a database
+            # that is already struggling.
+            raise
         if not alive:
             raise InvalidatePoolError("ping failed")
 
