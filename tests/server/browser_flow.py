@@ -128,3 +128,15 @@ async def public_client(server: Server, *, first_party: bool = False, **options:
         **options,
     )
     return client.id
+
+
+async def signed_in(
+    server: Server, username: str = "alice", *, first_party: bool = False
+) -> tuple[Flow, dict[str, Any]]:
+    """``username`` registered and signed in to a new public app through the browser flow,
+    its code exchanged: the app's flow and the token response."""
+    await server.register(username)
+    flow = Flow(await public_client(server, first_party=first_party))
+    code = (await sign_in(server, flow, username))["code"]
+    tokens: dict[str, Any] = (await exchange(server, flow, code)).json()
+    return flow, tokens

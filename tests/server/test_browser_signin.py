@@ -25,6 +25,7 @@ from .browser_flow import (
     public_client,
     query_of,
     sign_in,
+    signed_in,
     submit_consent,
     submit_login,
 )
@@ -119,10 +120,7 @@ async def test_a_confidential_client_authenticates_at_the_exchange(server: Serve
 async def test_a_client_with_the_refresh_grant_gets_a_refresh_token_it_can_use(
     server: Server,
 ) -> None:
-    await server.register("alice")
-    flow = Flow(await public_client(server))
-    code = (await sign_in(server, flow, "alice"))["code"]
-    tokens = (await exchange(server, flow, code)).json()
+    flow, tokens = await signed_in(server)
     refreshed = await server.client.post(
         "/auth/token",
         data={
@@ -161,10 +159,7 @@ async def test_a_first_party_client_skips_the_consent_page(server: Server) -> No
 
 
 async def test_consent_is_remembered_and_revocable(server: Server) -> None:
-    await server.register("alice")
-    flow = Flow(await public_client(server))
-    code = (await sign_in(server, flow, "alice"))["code"]
-    tokens = (await exchange(server, flow, code)).json()
+    flow, tokens = await signed_in(server)
     again = await authorize(server.client, Flow(flow.client_id))
     assert again.status_code == 302 and "code=" in again.headers["location"]  # no page at all
     # The user manages consents with their own (first-party) sign-in, not the app's token.
@@ -581,10 +576,7 @@ async def test_a_code_used_by_another_client_or_redirect_uri_is_refused(server: 
 async def test_logout_with_an_id_token_hint_ends_the_session_and_its_tokens(
     server: Server,
 ) -> None:
-    await server.register("alice")
-    flow = Flow(await public_client(server, first_party=True))
-    code = (await sign_in(server, flow, "alice"))["code"]
-    tokens = (await exchange(server, flow, code)).json()
+    flow, tokens = await signed_in(server, first_party=True)
     forged = await server.client.get(
         "/logout",
         params={

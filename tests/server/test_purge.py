@@ -23,7 +23,7 @@ from jwtkit.server.db.models import (
 )
 from jwtkit.server.services.purge import MARGIN
 
-from .browser_flow import Flow, exchange, public_client, sign_in
+from .browser_flow import signed_in
 from .conftest import MASTER_KEY, FakeClock, Server, bearer, make_settings, running_server
 
 pytestmark = pytest.mark.anyio
@@ -106,10 +106,7 @@ async def test_a_revoked_access_token_stays_refused_until_it_has_expired(server:
 async def test_an_expired_browser_session_stays_while_a_session_signed_in_through_it_lives(
     server: Server,
 ) -> None:
-    await server.register("alice")
-    flow = Flow(await public_client(server, first_party=True))
-    code = (await sign_in(server, flow, "alice"))["code"]
-    tokens = (await exchange(server, flow, code)).json()
+    flow, tokens = await signed_in(server, first_party=True)
     server.clock.advance(server.settings.browser_session_lifetime + DAY + MARGIN)
     purged = await server.runtime.purge.run()
     assert purged.authorization_codes == 1 and purged.browser_sessions == 0
