@@ -287,12 +287,21 @@ async def test_a_name_equal_to_another_users_id_never_stands_in_for_that_user(
             .where(User.id == squatter["id"])
             .values(username=victim["id"], username_key=victim["id"])
         )
-    assert (await server.runtime.users.require(victim["id"])).id == victim["id"]
+    for spelling in (victim["id"], victim["id"].upper(), "{" + victim["id"] + "}"):
+        assert (await server.runtime.users.require(spelling)).id == victim["id"], spelling
+        shown = await server.client.get(f"/admin/users/{spelling}", headers=admin)
+        assert shown.json()["id"] == victim["id"], spelling
     answer = await server.client.put(
-        f"/admin/users/{victim['id']}/scopes",
+        f"/admin/users/{victim['id'].upper()}/scopes",
         json={"scopes": ["admin"], "admin": True},
         headers=admin,
     )
     assert answer.status_code == 200 and answer.json()["id"] == victim["id"], answer.text
     squatter_now = await server.runtime.users.require(squatter["id"])
     assert not squatter_now.is_admin
+    # Once the victim is gone, their id names nobody: 404, never the squatter.
+    assert (
+        await server.client.delete(f"/admin/users/{victim['id']}", headers=admin)
+    ).status_code == 204
+    gone = await server.client.get(f"/admin/users/{victim['id'].upper()}", headers=admin)
+    assert gone.status_code == 404

@@ -14,7 +14,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import bindparam, case, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Database
@@ -32,23 +32,11 @@ _MAX_NAME = 64
 _MAX_EMAIL = 254
 _LOGIN_FAILED = "Invalid username or password"
 
-# The user by id or by normalized name / email (``key``): every login reads one of these,
-# so each statement is built (and its cache key computed) once. A match on the id wins over
-# a match on the name: a name shaped like somebody's id (refused now, but a database may
-# hold one from before) must never stand in for that user in an admin's `users ... ID`.
-_ID_FIRST = case((User.id == bindparam("identifier"), 0), else_=1)
-_BY_NAME = (
-    select(User)
-    .where(or_(User.username_key == bindparam("key"), User.id == bindparam("identifier")))
-    .order_by(_ID_FIRST)
-    .limit(1)
-)
-_BY_EMAIL = (
-    select(User)
-    .where(or_(User.email_key == bindparam("key"), User.id == bindparam("identifier")))
-    .order_by(_ID_FIRST)
-    .limit(1)
-)
+# The user by normalized name or email (``key``): every login reads one of these, so each
+# statement is built (and its cache key computed) once. An identifier shaped like a user id
+# is looked up by id alone (see ``find``).
+_BY_NAME = select(User).where(User.username_key == bindparam("key"))
+_BY_EMAIL = select(User).where(User.email_key == bindparam("key"))
 
 
 def identifier_key(identifier: str) -> str:
@@ -240,11 +228,17 @@ class UserService:
             return await session.get(User, user_id)
 
     async def find(self, identifier: str) -> User | None:
-        """The user with this id, username or email (case-insensitive), or None."""
-        key = identifier_key(identifier)
-        query = _BY_EMAIL if "@" in key else _BY_NAME
+        """The user with this id, username or email (case-insensitive), or None.
+
+        Text shaped like a user id (any case, any UUID spelling) names that id and nothing
+        else: such usernames are refused, but a database may hold one from before, and it
+        must never answer for the user whose id it spells (an admin's ``users ... ID``)."""
         async with self._database.read() as session:
-            user: User | None = await session.scalar(query, {"key": key, "identifier": identifier})
+            if _is_uuid(identifier):
+                return await session.get(User, str(uuid.UUID(identifier)))
+            key = identifier_key(identifier)
+            query = _BY_EMAIL if "@" in key else _BY_NAME
+            user: User | None = await session.scalar(query, {"key": key})
             return user
 
     async def require(self, identifier: str) -> User:
