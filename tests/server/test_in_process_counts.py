@@ -152,3 +152,21 @@ async def test_it_answers_as_limits_own_memory_storage_does(
         else:
             clock.now += rng.choice([0.05, 0.3, 1.0, 4.0, 11.0, 61.0])
     assert outcomes == {True, False}
+
+
+async def test_a_counter_cleared_and_made_again_keeps_one_deadline_on_the_heap() -> None:
+    """A flag renewed at every login (clear, then incr) must not leave an entry per login
+    for the flag's whole lifetime: one key, one entry, moved when it comes due."""
+    clock = Clock()
+    storage = InProcessCounts(clock)
+    for _ in range(10_000):
+        await storage.clear("flag")
+        await storage.incr("flag", 30 * 86400)
+        clock.now += 1
+    assert len(storage) == 1 and storage.deadlines_held == 1
+    clock.now += 30 * 86400 - 10_000 + 5  # past the first deadline, before the last one
+    assert await storage.get("flag") == 1  # the entry came due and moved, the flag stayed
+    assert storage.deadlines_held == 1
+    clock.now += 10_000
+    assert await storage.get("flag") == 0
+    assert len(storage) == 0 and storage.deadlines_held == 0

@@ -13,9 +13,12 @@ deadline reads as absent whether or not it has been dropped yet. Every call firs
 most ``_DROPS_PER_CALL`` deadlines that have passed and drops those counters: a call adds
 at most two counters and drops up to 64, so the heap keeps up, and when 100,000 counters
 expire in the same second no single call pays for all of them. Each call costs O(log n).
-The memory held is the live windows' counters plus, for a counter cleared before its
-deadline, its heap entry until that deadline. Every call runs without awaiting, so on one
-event loop each is atomic (50 parallel hits are 50 counts), as limits' atomic storages are.
+The heap holds at most one deadline per key: a counter cleared and made again (a flag
+renewed at every login) keeps its one entry, which is moved to the new deadline when the
+old one comes due. The memory held is the live windows' counters plus, for a counter
+cleared before its deadline, its key's entry until that deadline. Every call runs without
+awaiting, so on one event loop each is atomic (50 parallel hits are 50 counts), as limits'
+atomic storages are.
 """
 
 from __future__ import annotations
@@ -44,9 +47,11 @@ class InProcessCounts(Storage, SlidingWindowCounterSupport):
         self._clock = clock if clock is not None else time.time
         #: key -> [count, the time it expires]
         self._counters: dict[str, list[float]] = {}
-        #: (expires at, key), one per counter created; a popped one whose counter was
-        #: cleared (or cleared and made again, with a later deadline) is skipped.
+        #: (expires at, key): at most one per key (``_scheduled`` says which), so a key
+        #: cleared and made again a million times holds one entry, not a million.
         self._deadlines: list[tuple[float, str]] = []
+        #: key -> the deadline of its entry on the heap.
+        self._scheduled: dict[str, float] = {}
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
@@ -55,6 +60,11 @@ class InProcessCounts(Storage, SlidingWindowCounterSupport):
     def __len__(self) -> int:
         """How many counters are held, including expired ones not yet dropped."""
         return len(self._counters)
+
+    @property
+    def deadlines_held(self) -> int:
+        """How many deadlines the heap holds: at most one per key it has seen alive."""
+        return len(self._deadlines)
 
     # -- fixed counters (limits' Storage) ---------------------------------------------------
 
@@ -77,6 +87,7 @@ class InProcessCounts(Storage, SlidingWindowCounterSupport):
         held = len(self._counters)
         self._counters.clear()
         self._deadlines.clear()
+        self._scheduled.clear()
         return held
 
     async def clear(self, key: str) -> None:
@@ -125,11 +136,22 @@ class InProcessCounts(Storage, SlidingWindowCounterSupport):
         for _ in range(_DROPS_PER_CALL):
             if not deadlines or deadlines[0][0] > now:
                 break
-            _, key = heapq.heappop(deadlines)
+            deadline, key = heapq.heappop(deadlines)
+            if self._scheduled.get(key) != deadline:
+                continue  # superseded by an earlier deadline of the same key
+            del self._scheduled[key]
             counter = self._counters.get(key)
-            if counter is not None and counter[1] <= now:
+            if counter is None:
+                continue  # cleared
+            if counter[1] <= now:
                 del self._counters[key]
+            else:  # cleared and made again since: its entry follows its new deadline
+                self._schedule(key, counter[1])
         return now
+
+    def _schedule(self, key: str, deadline: float) -> None:
+        heapq.heappush(self._deadlines, (deadline, key))
+        self._scheduled[key] = deadline
 
     def _live(self, key: str, now: float) -> list[float] | None:
         """The counter at ``key`` unless it is missing or past its deadline."""
@@ -144,7 +166,10 @@ class InProcessCounts(Storage, SlidingWindowCounterSupport):
         counter = self._live(key, now)
         if counter is None:  # a new one, or a fresh start over an expired one not yet dropped
             counter = self._counters[key] = [0, expires_at]
-            heapq.heappush(self._deadlines, (expires_at, key))
+            scheduled = self._scheduled.get(key)
+            if scheduled is None or expires_at < scheduled:
+                self._schedule(key, expires_at)
+            # else the key's entry comes due first, and is then moved to this deadline
         counter[0] += amount
         return int(counter[0])
 

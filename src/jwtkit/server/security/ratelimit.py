@@ -48,6 +48,8 @@ class RateLimiter:
         #: Where this process counts while Redis cannot (memory, which cannot fail).
         self._in_process = SlidingWindowCounterRateLimiter(InProcessCounts())
         self._redis: RedisConnection | None = None
+        #: Where :meth:`mark`'s flags live in Redis (``{prefix}flags:<key>``).
+        self._flags = ""
 
     @classmethod
     def on_redis(cls, redis: RedisConnection, *, prefix: str) -> RateLimiter:
@@ -62,6 +64,7 @@ class RateLimiter:
         )
         limiter = cls(storage)
         limiter._redis = redis
+        limiter._flags = f"{prefix}flags:"
         return limiter
 
     def _counting(self) -> SlidingWindowCounterRateLimiter:
@@ -86,29 +89,34 @@ class RateLimiter:
     async def mark(self, item: RateLimitItem, *key: str) -> None:
         """Remember ``key`` for ``item``'s whole period from now: a flag with a time to live,
         which every mark starts again. (Not a window of limits': a sliding window forgets
-        at its boundary, the same instant for every key, however recent the mark.)"""
-        flag = item.key_for(*key)
-        try:
-            await self._mark(self._counting().storage, flag, item.get_expiry())
-        except Exception as error:
-            self._storage_failed(error, "address remembered in this process")
-            await self._mark(self._in_process.storage, flag, item.get_expiry())
+        at its boundary, the same instant for every key, however recent the mark.) In Redis
+        it is one ``SET ... EX``, so a reader never sees it missing while it is renewed."""
+        flag, lifetime = item.key_for(*key), item.get_expiry()
+        redis = self._redis
+        if redis is None:
+            await _renew(self.storage, flag, lifetime)
+            return
+        if redis.available:
+            try:
+                await redis.client.set(self._flags + flag, 1, ex=lifetime)
+                return
+            except Exception as error:
+                self._storage_failed(error, "address remembered in this process")
+        await _renew(self._in_process.storage, flag, lifetime)
 
     async def marked(self, item: RateLimitItem, *key: str) -> bool:
         """Whether :meth:`mark` was called for ``key`` within ``item``'s period (while Redis
         is down: by this process during the outage)."""
         flag = item.key_for(*key)
-        try:
-            return await self._counting().storage.get(flag) > 0
-        except Exception as error:
-            self._storage_failed(error, "address not recognised")
-            return await self._in_process.storage.get(flag) > 0
-
-    @staticmethod
-    async def _mark(storage: Storage, flag: str, lifetime: int) -> None:
-        # A counter's lifetime is set when it is made: clear it to start the lifetime again.
-        await storage.clear(flag)
-        await storage.incr(flag, lifetime)
+        redis = self._redis
+        if redis is None:
+            return await self.storage.get(flag) > 0
+        if redis.available:
+            try:
+                return bool(await redis.client.exists(self._flags + flag))
+            except Exception as error:
+                self._storage_failed(error, "address not recognised")
+        return await self._in_process.storage.get(flag) > 0
 
     async def clear(self, items: Sequence[RateLimitItem], *key: str) -> None:
         """Forget the counts of ``key`` (after a successful login, its failures)."""
@@ -195,3 +203,10 @@ class AbuseLimits:
 
     async def registration(self, ip: str) -> None:
         await self._limiter.hit(self._registrations_per_ip, "register-ip", rate_limit_key(ip))
+
+
+async def _renew(storage: Storage, flag: str, lifetime: int) -> None:
+    """Set ``flag`` in memory to live ``lifetime`` seconds from now. A counter's lifetime
+    is set when it is made, so it is cleared first; nothing runs between the two calls."""
+    await storage.clear(flag)
+    await storage.incr(flag, lifetime)
