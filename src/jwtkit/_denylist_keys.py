@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from .errors import RevocationCheckError
 
-__all__ = ["DenylistKeys", "denylist_verdict"]
+__all__ = ["REVOKED_KEY_OUTLIVES_TOKEN", "DenylistKeys", "denylist_verdict"]
+
+#: Seconds a ``revoked`` key outlives its token's ``exp``. A resource server checking the
+#: denylist accepts a token until ``exp`` plus its leeway, so its leeway may be at most this
+#: (the integrations refuse more); it also covers clocks that differ between Redis and them.
+REVOKED_KEY_OUTLIVES_TOKEN = 3600
 
 
 class DenylistKeys:

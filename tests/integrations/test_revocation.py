@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -20,7 +21,7 @@ import pytest
 
 import jwtkit
 from jwtkit._denylist_keys import DenylistKeys, denylist_verdict
-from jwtkit.errors import RevocationCheckError
+from jwtkit.errors import InvalidOptionError, RevocationCheckError
 from jwtkit.integrations._bearer import BearerError, BearerGuard
 from jwtkit.integrations._revocation import (
     RevocationAnswers,
@@ -331,3 +332,20 @@ def test_an_unreachable_denylist_fails_closed(issuer: LoopbackIssuer) -> None:
             else:
                 guard.authenticate([f"Bearer {token}"])
         assert caught.value.status == 503
+
+
+@pytest.mark.parametrize("leeway", [3601, timedelta(hours=2)])
+def test_a_leeway_past_the_denylist_keys_life_is_refused_with_the_redis_check(
+    issuer: LoopbackIssuer, leeway: Any
+) -> None:
+    """The server keeps a revoked token's key an hour past its exp: a resource server
+    accepting tokens longer than that after exp would accept revoked ones again."""
+    with pytest.raises(InvalidOptionError, match="leeway may be at most 3600"):
+        BearerGuard(
+            issuer=issuer.issuer, audience="api", revocation="redis://127.0.0.1:9/0", leeway=leeway
+        )
+    # As much as the key lives is allowed, and without the Redis check any leeway is.
+    BearerGuard(
+        issuer=issuer.issuer, audience="api", revocation="redis://127.0.0.1:9/0", leeway=3600
+    )
+    BearerGuard(issuer=issuer.issuer, audience="api", leeway=leeway)

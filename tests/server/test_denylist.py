@@ -18,6 +18,7 @@ import pytest
 import redis as redis_client
 
 from faults import TcpProxy, proxied_url, target_of, tcp_proxy
+from jwtkit._denylist_keys import REVOKED_KEY_OUTLIVES_TOKEN
 from jwtkit.server.services.denylist import RedisDenylist
 
 from .conftest import REDIS_URL, FakeClock, Server, basic, bearer, make_settings, running_server
@@ -103,7 +104,12 @@ async def test_revocation_is_copied_to_redis_until_the_token_expires(
     key = f"{redis_prefix}revoked:{jti}"
     assert direct_redis.get(key) == "1"  # the key resource servers read (SERVER-CONTRACT)
     expires = server.clock.now + server.settings.access_token_lifetime
-    assert direct_redis.expiretime(key) == int(expires) + 60  # a minute of clock margin
+    # An hour past exp: the most leeway a resource server reading it may allow.
+    assert (
+        direct_redis.expiretime(key)
+        == int(expires) + REVOKED_KEY_OUTLIVES_TOKEN
+        == int(expires) + 3600
+    )
 
 
 async def test_introspection_fails_closed_while_redis_is_down_and_recovers(

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .. import Verifier
+from .._denylist_keys import REVOKED_KEY_OUTLIVES_TOKEN
 from .._key_input import resolve_key
 from ..errors import (
     DecodeError,
@@ -461,6 +462,14 @@ class BearerGuard:
             required.append(
                 "jti"
             )  # the denylist is keyed by jti: a token without one can't be checked
+            seconds = leeway.total_seconds() if isinstance(leeway, timedelta) else leeway
+            if isinstance(seconds, (int, float)) and seconds > REVOKED_KEY_OUTLIVES_TOKEN:
+                # The server keeps a revoked token's key that long after its exp: past it,
+                # a revoked token the leeway still accepts would be let back in.
+                raise InvalidOptionError(
+                    f"leeway may be at most {REVOKED_KEY_OUTLIVES_TOKEN} seconds with the Redis "
+                    "revocation check"
+                )
         self._issuer_client: Any = None  # made on first need: no I/O at construction
         self._allow_http = allow_http
         self._http_timeout = http_timeout

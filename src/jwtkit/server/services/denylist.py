@@ -4,8 +4,8 @@ The database is the record (``access_tokens.revoked_at``). A :class:`Denylist` a
 this jti revoked?" and is told, inside the revoking transaction, which jtis that transaction
 marks revoked. :class:`DatabaseDenylist` reads the table. :class:`RedisDenylist` (with
 ``JWTKIT_REDIS_URL``) keeps a copy in Redis, the key ``{prefix}revoked:{jti}`` (value ``1``,
-expiring a minute after the token does), that every replica and every resource server reads
-with one round trip.
+expiring an hour after the token does: the most leeway a resource server may allow), that
+every replica and every resource server reads with one round trip.
 
 The copy is written *before* the database commits, so a replica that dies between the
 commit and the copy cannot lose a revocation; a copy for a transaction that then rolls back
@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from ..._denylist_keys import DenylistKeys
+from ..._denylist_keys import REVOKED_KEY_OUTLIVES_TOKEN, DenylistKeys
 from ..db import DATABASE_UNAVAILABLE, Database
 from ..db.models import AccessToken
 from ..redis_connection import RedisConnection
@@ -44,9 +44,6 @@ log = logging.getLogger("jwtkit.server")
 #: A revoked access token: its jti and when it expires (after which nobody needs to know).
 Revoked = tuple[str, float]
 
-#: Seconds a Redis entry outlives its token: covers clock differences between Redis and the
-#: processes that read it.
-_EXPIRY_MARGIN = 60
 #: Entries written per pipeline when copying the database's record into Redis.
 _BATCH = 1000
 
@@ -199,5 +196,5 @@ class RedisDenylist:
     async def _write(self, revoked: Sequence[Revoked]) -> None:
         pipeline: Any = self._redis.client.pipeline(transaction=False)
         for jti, expires_at in revoked:
-            pipeline.set(self.key(jti), 1, exat=int(expires_at) + _EXPIRY_MARGIN)
+            pipeline.set(self.key(jti), 1, exat=int(expires_at) + REVOKED_KEY_OUTLIVES_TOKEN)
         await pipeline.execute()
