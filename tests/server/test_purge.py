@@ -103,26 +103,79 @@ async def test_a_revoked_access_token_stays_refused_until_it_has_expired(server:
     assert (await refresh(server, other["refresh_token"])).status_code == 200
 
 
-async def test_an_expired_browser_session_stays_while_a_session_signed_in_through_it_lives(
+async def test_an_expired_browser_session_and_code_go_and_the_app_session_lives_on(
     server: Server,
 ) -> None:
     flow, tokens = await signed_in(server, first_party=True)
     server.clock.advance(server.settings.browser_session_lifetime + DAY + MARGIN)
     purged = await server.runtime.purge.run()
-    assert purged.authorization_codes == 1 and purged.browser_sessions == 0
-    assert await count(server, BrowserSession) == 1  # a logout naming it must still work
+    assert purged.authorization_codes == 1 and purged.browser_sessions == 1
+    assert await count(server, BrowserSession) == 0
+    # The app's session does not depend on the browser's: it refreshes and logs out.
+    renewed = await refresh(server, tokens["refresh_token"], client_id=flow.client_id)
+    assert renewed.status_code == 200, renewed.text
     logout = await server.client.post(
-        "/auth/logout",
-        headers=bearer(
-            (await refresh(server, tokens["refresh_token"], client_id=flow.client_id)).json()[
-                "access_token"
-            ]
-        ),
+        "/auth/logout", headers=bearer(renewed.json()["access_token"])
     )
     assert logout.status_code in (200, 204), logout.text
     server.clock.advance(MARGIN + 1)
+    assert (await server.runtime.purge.run()).sessions == 1
+
+
+async def test_a_spent_refresh_token_an_hour_past_expiry_goes_and_the_session_lives_on(
+    server: Server,
+) -> None:
+    """Its replay is then refused as unknown, no longer as reuse: a token that old is
+    refused either way, and the session's current token goes on working."""
+    await server.register("alice")
+    first = await server.login("alice")
+    server.clock.advance(server.settings.refresh_token_lifetime - 60)
+    second = (await refresh(server, first["refresh_token"])).json()
+    server.clock.advance(60 + MARGIN + 1)  # the first one: an hour past its expiry
     purged = await server.runtime.purge.run()
-    assert purged.browser_sessions == 1 and purged.sessions == 1
+    assert purged.refresh_tokens == 1 and purged.sessions == 0
+    assert (await refresh(server, first["refresh_token"])).json()["error"] == "invalid_grant"
+    assert (await refresh(server, second["refresh_token"])).status_code == 200
+
+
+async def test_the_session_walk_pages_through_every_session_across_runs(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sessions have no expiry to find them by: they are walked by id in pages, each run
+    going on from where the last stopped, and every ended one is reached."""
+    monkeypatch.setattr("jwtkit.server.services.purge.BATCH", 3)
+    await server.register("alice")
+    for _ in range(4):
+        await server.login("alice")  # four sessions that will be over
+    server.clock.advance(server.settings.refresh_token_lifetime + MARGIN + 1)
+    live = [await server.login("alice") for _ in range(6)]
+    first = await server.runtime.purge.run(max_batches=1)  # one page of three sessions
+    second = await server.runtime.purge.run(max_batches=10)
+    assert first.sessions + second.sessions == 4 and first.sessions <= 3
+    assert await count(server, RefreshFamily) == 6
+    for tokens in live:
+        assert (await refresh(server, tokens["refresh_token"])).status_code == 200
+
+
+async def test_a_kind_that_fails_is_reported_and_the_others_still_go(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await server.register("alice")
+    await server.login("alice")
+    server.clock.advance(server.settings.refresh_token_lifetime + MARGIN + 1)
+    purge = server.runtime.purge
+    real = purge._expired
+
+    async def access_tokens_time_out(table: Any, *args: Any) -> int:
+        if table is AccessToken.__table__:
+            raise TimeoutError
+        return await real(table, *args)
+
+    monkeypatch.setattr(purge, "_expired", access_tokens_time_out)
+    purged = await purge.run()
+    assert purged.incomplete == ("access_tokens",)
+    assert purged.sessions == 1 and purged.refresh_tokens == 1
+    assert await count(server, AccessToken) == 1  # left for the next run
 
 
 async def test_audit_events_are_kept_unless_a_retention_is_set(

@@ -62,7 +62,7 @@ def _run(database_url: str | None, action: Callable[[Any], Awaitable[T]]) -> T:
     except ServerError as error:
         fail(error.description)
     except OSError as error:
-        fail(f"cannot reach the database: {error.strerror or error}")
+        fail(f"cannot reach the database: {error.strerror or error or type(error).__name__}")
 
 
 def _read_secret(from_stdin: bool, what: str) -> str:
@@ -368,7 +368,7 @@ def _database(database_url: str | None, action: Callable[[Any], Awaitable[T]]) -
     try:
         return asyncio.run(main())
     except OSError as error:
-        fail(f"cannot reach the database: {error.strerror or error}")
+        fail(f"cannot reach the database: {error.strerror or error or type(error).__name__}")
 
 
 @db_app.command("upgrade")
@@ -392,19 +392,29 @@ def db_current(database_url: DatabaseOption = None) -> None:
 
 @db_app.command("purge")
 def db_purge(database_url: DatabaseOption = None, as_json: JsonOption = False) -> None:
-    """Delete expired access tokens, ended sessions, old codes (and, with
+    """Delete expired access and refresh tokens, ended sessions, old codes (and, with
     JWTKIT_AUDIT_RETENTION, old audit events) now; the server does it every
     JWTKIT_PURGE_INTERVAL seconds by itself."""
 
-    async def act(runtime: Any) -> dict[str, int]:
-        purged: dict[str, int] = (await runtime.purge.run(actor=ACTOR)).as_dict()
+    async def act(runtime: Any) -> dict[str, Any]:
+        purged: dict[str, Any] = (await runtime.purge.run(actor=ACTOR)).as_dict()
         return purged
 
     purged = _run(database_url, act)
     if as_json:
         print(json.dumps(purged, indent=2))
-        return
-    note(
-        "deleted "
-        + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in purged.items())
-    )
+    else:
+        note(
+            "deleted "
+            + ", ".join(
+                f"{count} {kind.replace('_', ' ')}"
+                for kind, count in purged.items()
+                if kind != "incomplete"
+            )
+        )
+    if purged["incomplete"]:
+        fail(
+            "not finished (the database is down or too slow): "
+            + ", ".join(purged["incomplete"])
+            + "; run it again"
+        )

@@ -124,6 +124,12 @@ class PurgedRows(BaseModel):
     authorization_codes: int
     browser_sessions: int
     audit_events: int
+    #: Kinds it could not finish (the database down or too slow): call it again.
+    incomplete: list[str]
+
+
+#: Batches of 1,000 rows of each kind one ``POST /admin/db/purge`` deletes at most.
+_PURGE_BATCHES_PER_CALL = 50
 
 
 def _actor(claims: dict[str, Any]) -> str:
@@ -288,5 +294,7 @@ async def database_revision(runtime: CurrentRuntime) -> Any:
 
 @router.post("/db/purge", response_model=PurgedRows)
 async def purge_database(runtime: CurrentRuntime, claims: AdminClaims) -> Any:
-    """Delete expired rows now (the server does it every JWTKIT_PURGE_INTERVAL seconds)."""
-    return (await runtime.purge.run(actor=_actor(claims))).as_dict()
+    """Delete expired rows now (the server does it every JWTKIT_PURGE_INTERVAL seconds):
+    up to 50,000 of each kind per call, so a request stays short; call again for more."""
+    purged = await runtime.purge.run(actor=_actor(claims), max_batches=_PURGE_BATCHES_PER_CALL)
+    return purged.as_dict()

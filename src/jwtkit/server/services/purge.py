@@ -4,23 +4,30 @@ login and refresh, for as long as the server runs.
 What goes, and why it is safe:
 
 * an access token's row once the token has been expired for ``MARGIN`` (an hour): the row
-  is only there for the denylist, and no verifier accepts a token that long past its
-  ``exp``, whatever its leeway;
-* a session (refresh family) with its refresh tokens once the whole session is over: revoked
-  for ``MARGIN``, or with no refresh token or access token of it unexpired for ``MARGIN``.
-  A live session keeps every spent token, so presenting one is still detected as reuse and
-  ends the session (RFC 9700 §4.14);
+  is only there for the denylist, which counts a token without a row as revoked, and the
+  server itself accepts no expired token;
+* a refresh token once it has been expired for ``MARGIN``, spent or not: it can buy nothing
+  any more. (Presenting a *spent* token ends its session as reuse, RFC 9700 §4.14; once the
+  token is gone, presenting it is only refused, and the session lives on. A token that old
+  is refused either way.)
+* a session (refresh family), with any refresh token left in it, once it is over: revoked
+  for ``MARGIN``, or with no refresh or access token of it unexpired for ``MARGIN``;
 * an authorization code a day after it expired (a replay is only a signal within the
   code's minute; the day is slack);
-* a browser session ``MARGIN`` after it ended, or after it expired once no unrevoked
-  session signed in through it is left (a logout naming it must still end those);
+* a browser session ``MARGIN`` after it expired (an expired one signs nobody in and can no
+  longer be logged out of);
 * audit events older than ``JWTKIT_AUDIT_RETENTION`` seconds, when that is set (by default
   they are kept).
 
-Each kind is deleted in batches of ``BATCH`` rows, a short transaction each, so a purge never
-holds a long lock; a run stops after ``MAX_BATCHES`` batches of a kind and the next run goes
-on. Every replica may purge: the deletes are idempotent, and the rows they choose can no
-longer change (nothing revives an expired token or an ended session).
+Every kind but sessions is found through its indexed expiry. Sessions have no expiry of
+their own, so they are walked in pages of their primary key, from where the last purge
+stopped. Each batch is a read (no lock; on SQLite no write lock either) that picks at most
+``BATCH`` rows, then a short transaction that deletes those of them still meeting the
+condition, so a purge never holds a long lock and its cost follows the rows it deletes. A
+run does at most ``max_batches`` batches of a kind, and a kind that fails (the database
+down or too slow) is logged and left for the next run without stopping the others. Every
+replica may purge: the deletes are idempotent, and a row that met its condition goes on
+meeting it (nothing revives an expired token or an ended session).
 """
 
 from __future__ import annotations
@@ -28,11 +35,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, exists, or_, select
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, or_, select
 
 from ..db import DATABASE_UNAVAILABLE, Database
 from ..db.models import (
@@ -54,6 +61,7 @@ MARGIN = 3600.0
 #: How long past its expiry an authorization code is kept.
 CODE_MARGIN = 86400.0
 BATCH = 1000
+#: Batches of each kind in one run (a million rows); the next run goes on.
 MAX_BATCHES = 1000
 
 _access = cast(Table, AccessToken.__table__)
@@ -66,21 +74,32 @@ _audit = cast(Table, AuditEvent.__table__)
 
 @dataclass(frozen=True)
 class Purged:
-    """How many rows of each kind one purge deleted."""
+    """How many rows of each kind one purge deleted, and the kinds it could not finish."""
 
     access_tokens: int = 0
-    sessions: int = 0
     refresh_tokens: int = 0
+    sessions: int = 0
     authorization_codes: int = 0
     browser_sessions: int = 0
     audit_events: int = 0
+    incomplete: tuple[str, ...] = field(default=())
 
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+    def counts(self) -> dict[str, int]:
+        return {
+            "access_tokens": self.access_tokens,
+            "refresh_tokens": self.refresh_tokens,
+            "sessions": self.sessions,
+            "authorization_codes": self.authorization_codes,
+            "browser_sessions": self.browser_sessions,
+            "audit_events": self.audit_events,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.counts(), "incomplete": list(self.incomplete)}
 
     @property
     def total(self) -> int:
-        return sum(self.as_dict().values())
+        return sum(self.counts().values())
 
 
 class Purge:
@@ -98,101 +117,160 @@ class Purge:
         self._audit = audit
         self._clock = clock
         self._audit_retention = audit_retention
+        #: The last session id the walk reached ("": start from the beginning).
+        self._sessions_after = ""
 
-    async def run(self, *, actor: str | None = None) -> Purged:
-        """One purge of every kind; returns what it deleted. An admin's purge (``actor``)
-        is audited; the server's own, every interval, is logged when it deletes anything."""
-        purged = await self._purge()
+    async def run(self, *, actor: str | None = None, max_batches: int = MAX_BATCHES) -> Purged:
+        """One purge of every kind, at most ``max_batches`` batches each; returns what it
+        deleted. An admin's purge (``actor``) is audited; the server's own, every interval,
+        is logged when it deletes anything."""
+        now = self._clock()
+        cutoff = now - MARGIN
+        counts: dict[str, int] = {}
+        incomplete: list[str] = []
+        kinds: list[tuple[str, Callable[[], Any]]] = [
+            # Sessions first: a session with no refresh token is found over, not lost.
+            ("sessions", lambda: self._delete_ended_sessions(cutoff, max_batches, counts)),
+            (
+                "access_tokens",
+                lambda: self._expired(
+                    _access, _access.c.jti, _access.c.expires_at < cutoff, max_batches
+                ),
+            ),
+            (
+                "refresh_tokens",
+                lambda: self._expired(
+                    _refresh, _refresh.c.token_hash, _refresh.c.expires_at < cutoff, max_batches
+                ),
+            ),
+            (
+                "authorization_codes",
+                lambda: self._expired(
+                    _codes, _codes.c.code_hash, _codes.c.expires_at < now - CODE_MARGIN, max_batches
+                ),
+            ),
+            (
+                "browser_sessions",
+                lambda: self._expired(
+                    _browser, _browser.c.id, _browser.c.expires_at < cutoff, max_batches
+                ),
+            ),
+        ]
+        if self._audit_retention > 0:
+            condition = _audit.c.at < now - self._audit_retention
+            kinds.append(
+                ("audit_events", lambda: self._expired(_audit, _audit.c.id, condition, max_batches))
+            )
+        for kind, purge in kinds:
+            try:
+                counts[kind] = counts.get(kind, 0) + await purge()
+            except DATABASE_UNAVAILABLE as error:
+                incomplete.append(kind)
+                log.warning(
+                    "purge of %s stopped (%s: the database is down or too slow); the next "
+                    "purge goes on",
+                    kind,
+                    type(error).__name__,
+                )
+        purged = Purged(**counts, incomplete=tuple(incomplete))
         if actor is not None:
             await self._audit.record_alone("db_purged", actor=actor, **purged.as_dict())
         return purged
 
-    async def _purge(self) -> Purged:
-        now = self._clock()
-        cutoff = now - MARGIN
-        access_tokens = await self._delete_batches(
-            _access, _access.c.jti, _access.c.expires_at < cutoff
-        )
-        sessions, refresh_tokens = await self._delete_ended_sessions(cutoff)
-        codes = await self._delete_batches(
-            _codes, _codes.c.code_hash, _codes.c.expires_at < now - CODE_MARGIN
-        )
-        # An expired browser session stays while a session signed in through it is not
-        # revoked: a logout naming it (its sid) must still end those.
-        signed_in_through = exists().where(
-            _families.c.browser_session_id == _browser.c.id, _families.c.revoked_at.is_(None)
-        )
-        browser = await self._delete_batches(
-            _browser,
-            _browser.c.id,
-            or_(
-                _browser.c.ended_at < cutoff,
-                and_(_browser.c.expires_at < cutoff, ~signed_in_through),
-            ),
-        )
-        audit = 0
-        if self._audit_retention > 0:
-            audit = await self._delete_batches(
-                _audit, _audit.c.id, _audit.c.at < now - self._audit_retention
-            )
-        return Purged(access_tokens, sessions, refresh_tokens, codes, browser, audit)
-
     async def every(self, interval: float) -> None:
         """Purge every ``interval`` seconds until cancelled (the server's lifespan runs this).
         The first run comes after a random part of the interval, so replicas started together
-        do not all purge at once. A database that is down is a warning, and the next run
-        tries again."""
+        do not all purge at once."""
         await asyncio.sleep(interval * random.uniform(0.1, 1.0))
         while True:
             try:
                 purged = await self.run()
-            except DATABASE_UNAVAILABLE as error:
-                log.warning("purge skipped, the database is unavailable: %s", type(error).__name__)
             except Exception:  # a purge that fails must not end the ones after it
                 log.exception("purge failed; the next one runs in %s s", interval)
             else:
                 if purged.total:
-                    log.info("purged expired rows: %s", purged.as_dict())
+                    log.info("purged expired rows: %s", purged.counts())
             await asyncio.sleep(interval)
 
-    async def _delete_batches(self, table: Table, key: Any, condition: Any) -> int:
-        """Delete the rows of ``table`` matching ``condition``, ``BATCH`` at a time."""
+    async def _expired(
+        self, table: Table, key: Any, condition: ColumnElement[bool], max_batches: int
+    ) -> int:
+        """Delete the rows of ``table`` meeting ``condition`` (on an indexed column)."""
         deleted = 0
-        for _ in range(MAX_BATCHES):
-            async with self._database.transaction() as session:
+        for _ in range(max_batches):
+            async with self._database.read() as session:
                 keys = (await session.scalars(select(key).where(condition).limit(BATCH))).all()
-                if keys:
-                    await session.execute(delete(table).where(key.in_(keys)))
-            deleted += len(keys)
+            if keys:
+                deleted += await self._delete(table, key, keys, condition)
             if len(keys) < BATCH:
                 break
         return deleted
 
-    async def _delete_ended_sessions(self, cutoff: float) -> tuple[int, int]:
-        """Delete sessions that are over, with their refresh tokens: (sessions, tokens)."""
+    async def _delete_ended_sessions(
+        self, cutoff: float, max_batches: int, counts: dict[str, int]
+    ) -> int:
+        """Walk the sessions by id from where the last run stopped, deleting those over
+        with their refresh tokens (counted in ``counts``); the walk starts again at the
+        beginning once it is done."""
         live_refresh = exists().where(
             _refresh.c.family_id == _families.c.id, _refresh.c.expires_at >= cutoff
         )
         live_access = exists().where(
             _access.c.family_id == _families.c.id, _access.c.expires_at >= cutoff
         )
-        ended = or_(
+        over = or_(
             _families.c.revoked_at < cutoff,
             and_(_families.c.created_at < cutoff, ~live_refresh, ~live_access),
         )
-        sessions = tokens = 0
-        for _ in range(MAX_BATCHES):
-            async with self._database.transaction() as session:
-                ids = (
-                    await session.scalars(select(_families.c.id).where(ended).limit(BATCH))
-                ).all()
-                if ids:
-                    result = await session.execute(
-                        delete(_refresh).where(_refresh.c.family_id.in_(ids))
+        deleted = 0
+        for _ in range(max_batches):
+            async with self._database.read() as session:
+                page = (
+                    await session.scalars(
+                        select(_families.c.id)
+                        .where(_families.c.id > self._sessions_after)
+                        .order_by(_families.c.id)
+                        .limit(BATCH)
                     )
-                    tokens += result.rowcount or 0  # type: ignore[attr-defined]
-                    await session.execute(delete(_families).where(_families.c.id.in_(ids)))
-            sessions += len(ids)
-            if len(ids) < BATCH:
+                ).all()
+                ended = (
+                    (
+                        await session.scalars(
+                            select(_families.c.id).where(_families.c.id.in_(page), over)
+                        )
+                    ).all()
+                    if page
+                    else []
+                )
+            if ended:
+                sessions, tokens = await self._delete_sessions(ended, over)
+                deleted += sessions
+                counts["refresh_tokens"] = counts.get("refresh_tokens", 0) + tokens
+            self._sessions_after = page[-1] if len(page) == BATCH else ""
+            if len(page) < BATCH:
                 break
-        return sessions, tokens
+        return deleted
+
+    async def _delete(
+        self, table: Table, key: Any, keys: Sequence[Any], condition: ColumnElement[bool]
+    ) -> int:
+        """Delete the rows ``keys`` still meeting ``condition``, in a short transaction."""
+        async with self._database.transaction() as session:
+            result = await session.execute(delete(table).where(key.in_(keys), condition))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def _delete_sessions(
+        self, ids: Sequence[str], over: ColumnElement[bool]
+    ) -> tuple[int, int]:
+        """Delete the sessions ``ids`` still over, with their refresh tokens, at once:
+        (sessions, refresh tokens) deleted."""
+        still_over = select(_families.c.id).where(_families.c.id.in_(ids), over)
+        async with self._database.transaction() as session:
+            tokens = await session.execute(
+                delete(_refresh).where(_refresh.c.family_id.in_(still_over))
+            )
+            sessions = await session.execute(delete(_families).where(_families.c.id.in_(ids), over))
+        return (
+            int(sessions.rowcount or 0),  # type: ignore[attr-defined]
+            int(tokens.rowcount or 0),  # type: ignore[attr-defined]
+        )
