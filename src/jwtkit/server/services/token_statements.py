@@ -20,8 +20,7 @@ __all__ = [
     "INSERT_ACCESS_TOKEN",
     "INSERT_FAMILY",
     "INSERT_REFRESH_TOKEN",
-    "LOCK_FAMILY",
-    "LOCK_USER",
+    "LOCK_SESSION",
     "REVOKED_AT",
     "SPEND",
 ]
@@ -51,23 +50,24 @@ SPEND = (
     .returning(_tokens.c.family_id)
 )
 
-#: The user of family ``family_id`` (id, scopes, is_admin, disabled_at) under a share lock.
-LOCK_USER = (
-    select(_users.c.id, _users.c.scopes, _users.c.is_admin, _users.c.disabled_at)
-    .where(
-        _users.c.id
-        == select(_families.c.user_id)
-        .where(_families.c.id == bindparam("family_id"))
-        .scalar_subquery()
+#: Family ``family_id`` if not revoked (family_id, scope, audience) and its user (user_id,
+#: scopes, is_admin, disabled_at), in one round trip, under share locks taken in the order
+#: of ``of``: the user's row, then the family's (the order every revocation takes them in).
+#: A revocation committed while this waited for a lock is seen: PostgreSQL re-reads the
+#: locked rows and re-checks the conditions (``revoked_at IS NULL``) on their new versions.
+LOCK_SESSION = (
+    select(
+        _families.c.id.label("family_id"),
+        _families.c.scope,
+        _families.c.audience,
+        _users.c.id.label("user_id"),
+        _users.c.scopes,
+        _users.c.is_admin,
+        _users.c.disabled_at,
     )
-    .with_for_update(read=True)
-)
-
-#: Family ``family_id`` (id, scope, audience) if not revoked, under a share lock.
-LOCK_FAMILY = (
-    select(_families.c.id, _families.c.scope, _families.c.audience)
+    .select_from(_users.join(_families, _families.c.user_id == _users.c.id))
     .where(_families.c.id == bindparam("family_id"), _families.c.revoked_at.is_(None))
-    .with_for_update(read=True)
+    .with_for_update(read=True, of=[_users, _families])
 )
 
 #: User ``user_id``'s password hash and ``disabled_at``, under a share lock (a login's

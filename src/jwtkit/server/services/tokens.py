@@ -47,8 +47,7 @@ from .token_statements import (
     INSERT_ACCESS_TOKEN,
     INSERT_FAMILY,
     INSERT_REFRESH_TOKEN,
-    LOCK_FAMILY,
-    LOCK_USER,
+    LOCK_SESSION,
     SPEND,
 )
 
@@ -291,7 +290,7 @@ class TokenService:
     async def _locked_session_of(session: AsyncSession, family_id: str) -> _Spent | None:
         """The live family ``family_id`` and its active user (None if either is gone, the
         family revoked or the user disabled), read as columns (this is the server's hottest
-        path) under a share lock on the user's row and then the family's.
+        path) under a share lock on the user's row and then the family's, in one statement.
 
         A logout, password change, disable or reuse revocation running meanwhile either
         waits for this transaction and then revokes the access token it writes, or has
@@ -300,12 +299,10 @@ class TokenService:
         then lived until it expired. Revocations lock the user before the family, or the
         family alone: the same order, so they cannot deadlock with this. (SQLite's write
         lock serializes them anyway.)"""
-        locked = {"family_id": family_id}
-        user = (await session.execute(LOCK_USER, locked)).first()
-        family = (await session.execute(LOCK_FAMILY, locked)).first()
-        if user is None or user.disabled_at is not None or family is None:
+        row = (await session.execute(LOCK_SESSION, {"family_id": family_id})).first()
+        if row is None or row.disabled_at is not None:
             return None
-        return _Spent(family.id, family.scope, family.audience, user.id, user.scopes, user.is_admin)
+        return _Spent(row.family_id, row.scope, row.audience, row.user_id, row.scopes, row.is_admin)
 
     async def _refused_refresh(
         self,
