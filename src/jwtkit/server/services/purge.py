@@ -35,8 +35,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, and_, delete, exists, or_, select
@@ -128,39 +129,29 @@ class Purge:
         cutoff = now - MARGIN
         counts: dict[str, int] = {}
         incomplete: list[str] = []
-        kinds: list[tuple[str, Callable[[], Any]]] = [
-            # Sessions first: a session with no refresh token is found over, not lost.
-            ("sessions", lambda: self._delete_ended_sessions(cutoff, max_batches, counts)),
-            (
-                "access_tokens",
-                lambda: self._expired(
-                    _access, _access.c.jti, _access.c.expires_at < cutoff, max_batches
-                ),
-            ),
-            (
-                "refresh_tokens",
-                lambda: self._expired(
-                    _refresh, _refresh.c.token_hash, _refresh.c.expires_at < cutoff, max_batches
-                ),
-            ),
+        expiring: list[tuple[str, Table, Any, ColumnElement[bool]]] = [
+            ("access_tokens", _access, _access.c.jti, _access.c.expires_at < cutoff),
+            ("refresh_tokens", _refresh, _refresh.c.token_hash, _refresh.c.expires_at < cutoff),
             (
                 "authorization_codes",
-                lambda: self._expired(
-                    _codes, _codes.c.code_hash, _codes.c.expires_at < now - CODE_MARGIN, max_batches
-                ),
+                _codes,
+                _codes.c.code_hash,
+                _codes.c.expires_at < now - CODE_MARGIN,
             ),
-            (
-                "browser_sessions",
-                lambda: self._expired(
-                    _browser, _browser.c.id, _browser.c.expires_at < cutoff, max_batches
-                ),
-            ),
+            ("browser_sessions", _browser, _browser.c.id, _browser.c.expires_at < cutoff),
         ]
         if self._audit_retention > 0:
-            condition = _audit.c.at < now - self._audit_retention
-            kinds.append(
-                ("audit_events", lambda: self._expired(_audit, _audit.c.id, condition, max_batches))
+            expiring.append(
+                ("audit_events", _audit, _audit.c.id, _audit.c.at < now - self._audit_retention)
             )
+        # Sessions first: their refresh tokens go with them (counted in ``counts``).
+        kinds: list[tuple[str, Callable[[], Awaitable[int]]]] = [
+            ("sessions", partial(self._delete_ended_sessions, cutoff, max_batches, counts)),
+            *(
+                (kind, partial(self._expired, table, key, condition, max_batches))
+                for kind, table, key, condition in expiring
+            ),
+        ]
         for kind, purge in kinds:
             try:
                 counts[kind] = counts.get(kind, 0) + await purge()
