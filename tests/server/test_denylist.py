@@ -269,7 +269,9 @@ async def test_rfc7009_revocation_of_an_access_token_works_while_redis_is_down(
     assert not await _introspect(server, credentials, token)
 
 
-def _resource_server(server: Server, jwks: dict[str, Any], prefix: str) -> Any:
+def _resource_server(
+    server: Server, jwks: dict[str, Any], prefix: str, *, leeway: float = 0
+) -> Any:
     """A resource server reading this server's Redis denylist directly (jwtkit.integrations)."""
     from jwtkit.integrations._bearer import BearerGuard
 
@@ -280,6 +282,7 @@ def _resource_server(server: Server, jwks: dict[str, Any], prefix: str) -> Any:
         revocation=REDIS_URL,
         redis_prefix=prefix,
         clock=server.clock,
+        leeway=leeway,
     )
 
 
@@ -329,3 +332,42 @@ async def test_a_resource_server_with_another_prefix_fails_closed(
     with pytest.raises(BearerError) as unknown:
         guard.authenticate([f"Bearer {token}"])
     assert unknown.value.status == 503
+
+
+async def test_a_token_revoked_then_expired_stays_revoked_after_redis_is_refilled(
+    replica_behind_proxy: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    """A resource server with the most leeway allowed accepts a token an hour past its
+    exp, so the refill after Redis lost its data must copy revocations of tokens that
+    expired within that hour too."""
+    from jwtkit.integrations._bearer import BearerError
+
+    server = replica_behind_proxy
+    jwks = (await server.client.get("/.well-known/jwks.json")).json()
+    guard = _resource_server(server, jwks, redis_prefix, leeway=REVOKED_KEY_OUTLIVES_TOKEN)
+    token = (await _logged_in(server))["access_token"]
+    assert (await server.client.post("/auth/logout", headers=bearer(token))).status_code == 204
+    server.clock.advance(server.settings.access_token_lifetime + 60)  # expired a minute ago
+    with pytest.raises(BearerError):
+        guard.authenticate([f"Bearer {token}"])
+    direct_redis.delete(*direct_redis.keys(redis_prefix + "*"))  # Redis restarted empty
+    assert server.runtime.redis is not None and await server.runtime.redis.check()
+    assert direct_redis.exists(f"{redis_prefix}denylist:ready") == 1  # refilled
+    with pytest.raises(BearerError):
+        guard.authenticate([f"Bearer {token}"])
+
+
+async def test_a_revocation_after_exp_reaches_a_resource_server_still_accepting_the_token(
+    replica_behind_proxy: Server, redis_prefix: str
+) -> None:
+    from jwtkit.integrations._bearer import BearerError
+
+    server = replica_behind_proxy
+    jwks = (await server.client.get("/.well-known/jwks.json")).json()
+    guard = _resource_server(server, jwks, redis_prefix, leeway=600)
+    token = (await _logged_in(server))["access_token"]
+    server.clock.advance(server.settings.access_token_lifetime + 10)  # expired 10 s ago
+    assert guard.authenticate([f"Bearer {token}"]) is not None  # within its leeway
+    await server.runtime.users.set_disabled("alice", True, actor="admin")
+    with pytest.raises(BearerError):
+        guard.authenticate([f"Bearer {token}"])

@@ -163,7 +163,11 @@ class RedisDenylist:
         async with self._database.transaction() as session:
             rows = await session.stream(
                 select(AccessToken.jti, AccessToken.expires_at)
-                .where(AccessToken.revoked_at.is_not(None), AccessToken.expires_at > now)
+                .where(
+                    AccessToken.revoked_at.is_not(None),
+                    # As long as its key lives: resource servers with leeway still need it.
+                    AccessToken.expires_at > now - REVOKED_KEY_OUTLIVES_TOKEN,
+                )
                 .execution_options(yield_per=_BATCH)
             )
             async for batch in rows.partitions(_BATCH):

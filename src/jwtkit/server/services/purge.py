@@ -42,6 +42,7 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, and_, delete, exists, or_, select
 
+from ..._denylist_keys import REVOKED_KEY_OUTLIVES_TOKEN
 from ..db import DATABASE_UNAVAILABLE, Database
 from ..db.models import (
     AccessToken,
@@ -57,8 +58,9 @@ __all__ = ["MARGIN", "Purge", "Purged"]
 
 log = logging.getLogger("jwtkit.server")
 
-#: How long past its expiry (or revocation) a row is kept.
-MARGIN = 3600.0
+#: How long past its expiry (or revocation) a row is kept: as long as a revoked token's
+#: Redis key, for revocations of a token resource servers still accept with leeway.
+MARGIN = float(REVOKED_KEY_OUTLIVES_TOKEN)
 #: How long past its expiry an authorization code is kept.
 CODE_MARGIN = 86400.0
 BATCH = 1000

@@ -27,6 +27,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ... import Key, encode
+from ..._denylist_keys import REVOKED_KEY_OUTLIVES_TOKEN
 from ...errors import InvalidAlgorithmError, JWTKitError, KeyNotFoundError
 from ..db import Database
 from ..db.models import AccessToken, Client, RefreshFamily, RefreshToken, User
@@ -676,9 +677,15 @@ class TokenService:
     async def _revoke_access_tokens(
         self, session: AsyncSession, condition: Any, *, now: float
     ) -> list[Revoked]:
+        # Also tokens expired less than REVOKED_KEY_OUTLIVES_TOKEN ago: a resource server
+        # with leeway still accepts them, and the denylist must reach it.
         rows = await session.execute(
             update(AccessToken)
-            .where(condition, AccessToken.revoked_at.is_(None), AccessToken.expires_at > now)
+            .where(
+                condition,
+                AccessToken.revoked_at.is_(None),
+                AccessToken.expires_at > now - REVOKED_KEY_OUTLIVES_TOKEN,
+            )
             .values(revoked_at=now)
             .returning(AccessToken.jti, AccessToken.expires_at)
         )
