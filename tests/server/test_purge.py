@@ -150,11 +150,30 @@ async def test_the_session_walk_pages_through_every_session_across_runs(
     server.clock.advance(server.settings.refresh_token_lifetime + MARGIN + 1)
     live = [await server.login("alice") for _ in range(6)]
     first = await server.runtime.purge.run(max_batches=1)  # one page of three sessions
-    second = await server.runtime.purge.run(max_batches=10)
-    assert first.sessions + second.sessions == 4 and first.sessions <= 3
+    assert "sessions" in first.incomplete and first.sessions <= 3
+    second = await server.runtime.purge.run(max_batches=10)  # goes on where it stopped
+    assert first.sessions + second.sessions == 4 and "sessions" not in second.incomplete
     assert await count(server, RefreshFamily) == 6
     for tokens in live:
         assert (await refresh(server, tokens["refresh_token"])).status_code == 200
+
+
+async def test_a_purge_without_a_budget_walks_every_session_each_time(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the server's own purge and `jwtkit admin db purge` (a new process each time,
+    so no memory of an earlier walk) do: every session, first id to last."""
+    monkeypatch.setattr("jwtkit.server.services.purge.BATCH", 2)
+    await server.register("alice")
+    for _ in range(7):
+        await server.login("alice")
+    server.clock.advance(server.settings.refresh_token_lifetime + MARGIN + 1)
+    live = await server.login("alice")
+    partial = await server.runtime.purge.run(max_batches=1)  # leaves a walk half done
+    purged = await server.runtime.purge.run()
+    assert partial.sessions + purged.sessions == 7 and purged.incomplete == ()
+    assert await count(server, RefreshFamily) == 1
+    assert (await refresh(server, live["refresh_token"])).status_code == 200
 
 
 async def test_a_kind_that_fails_is_reported_and_the_others_still_go(

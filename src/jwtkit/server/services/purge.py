@@ -20,12 +20,14 @@ What goes, and why it is safe:
   they are kept).
 
 Every kind but sessions is found through its indexed expiry. Sessions have no expiry of
-their own, so they are walked in pages of their primary key, from where the last purge
-stopped. Each batch is a read (no lock; on SQLite no write lock either) that picks at most
-``BATCH`` rows, then a short transaction that deletes those of them still meeting the
-condition, so a purge never holds a long lock and its cost follows the rows it deletes. A
-run does at most ``max_batches`` batches of a kind, and a kind that fails (the database
-down or too slow) is logged and left for the next run without stopping the others. Every
+their own, so they are walked in pages of their primary key, from the first to the last.
+Each batch is a read (no lock; on SQLite no write lock either) that picks at most ``BATCH``
+rows, then a short transaction that deletes those of them still meeting the condition, so a
+purge never holds a long lock and its cost follows the rows it deletes (and, for sessions,
+one short read per 1,000 of them). A purge given a number of batches (the admin API's, to
+keep a request short) goes on from where the last one stopped and says which kinds have
+more to do. A kind that fails (the database down or too slow) is logged and left for the
+next run without stopping the others. Every
 replica may purge: the deletes are idempotent, and a row that met its condition goes on
 meeting it (nothing revives an expired token or an ended session).
 """
@@ -64,8 +66,9 @@ MARGIN = float(REVOKED_KEY_OUTLIVES_TOKEN)
 #: How long past its expiry an authorization code is kept.
 CODE_MARGIN = 86400.0
 BATCH = 1000
-#: Batches of each kind in one run (a million rows); the next run goes on.
-MAX_BATCHES = 1000
+#: Batches one run may take of a kind when it is not told a number: more than any table
+#: holds (a guard against a loop without end, not a budget).
+_EVERY_BATCH = 1_000_000
 
 _access = cast(Table, AccessToken.__table__)
 _families = cast(Table, RefreshFamily.__table__)
@@ -123,10 +126,13 @@ class Purge:
         #: The last session id the walk reached ("": start from the beginning).
         self._sessions_after = ""
 
-    async def run(self, *, actor: str | None = None, max_batches: int = MAX_BATCHES) -> Purged:
-        """One purge of every kind, at most ``max_batches`` batches each; returns what it
-        deleted. An admin's purge (``actor``) is audited; the server's own, every interval,
-        is logged when it deletes anything."""
+    async def run(self, *, actor: str | None = None, max_batches: int | None = None) -> Purged:
+        """One purge of every kind; returns what it deleted. Without ``max_batches`` it goes
+        until nothing is left (the session walk from the first id to the last); with it, at
+        most that many batches of each kind, the session walk going on from where the last
+        such run stopped, and ``incomplete`` names the kinds with more to do. An admin's
+        purge (``actor``) is audited; the server's own, every interval, is logged when it
+        deletes anything."""
         now = self._clock()
         cutoff = now - MARGIN
         counts: dict[str, int] = {}
@@ -147,7 +153,7 @@ class Purge:
                 ("audit_events", _audit, _audit.c.id, _audit.c.at < now - self._audit_retention)
             )
         # Sessions first: their refresh tokens go with them (counted in ``counts``).
-        kinds: list[tuple[str, Callable[[], Awaitable[int]]]] = [
+        kinds: list[tuple[str, Callable[[], Awaitable[tuple[int, bool]]]]] = [
             ("sessions", partial(self._delete_ended_sessions, cutoff, max_batches, counts)),
             *(
                 (kind, partial(self._expired, table, key, condition, max_batches))
@@ -156,7 +162,7 @@ class Purge:
         ]
         for kind, purge in kinds:
             try:
-                counts[kind] = counts.get(kind, 0) + await purge()
+                deleted, finished = await purge()
             except DATABASE_UNAVAILABLE as error:
                 incomplete.append(kind)
                 log.warning(
@@ -165,6 +171,10 @@ class Purge:
                     kind,
                     type(error).__name__,
                 )
+            else:
+                counts[kind] = counts.get(kind, 0) + deleted
+                if not finished:
+                    incomplete.append(kind)
         purged = Purged(**counts, incomplete=tuple(incomplete))
         if actor is not None:
             await self._audit.record_alone("db_purged", actor=actor, **purged.as_dict())
@@ -186,25 +196,27 @@ class Purge:
             await asyncio.sleep(interval)
 
     async def _expired(
-        self, table: Table, key: Any, condition: ColumnElement[bool], max_batches: int
-    ) -> int:
-        """Delete the rows of ``table`` meeting ``condition`` (on an indexed column)."""
+        self, table: Table, key: Any, condition: ColumnElement[bool], max_batches: int | None
+    ) -> tuple[int, bool]:
+        """Delete the rows of ``table`` meeting ``condition`` (on an indexed column):
+        (rows deleted, whether none is left)."""
         deleted = 0
-        for _ in range(max_batches):
+        for _ in range(max_batches if max_batches is not None else _EVERY_BATCH):
             async with self._database.read() as session:
                 keys = (await session.scalars(select(key).where(condition).limit(BATCH))).all()
             if keys:
                 deleted += await self._delete(table, key, keys, condition)
             if len(keys) < BATCH:
-                break
-        return deleted
+                return deleted, True
+        return deleted, False
 
     async def _delete_ended_sessions(
-        self, cutoff: float, max_batches: int, counts: dict[str, int]
-    ) -> int:
-        """Walk the sessions by id from where the last run stopped, deleting those over
-        with their refresh tokens (counted in ``counts``); the walk starts again at the
-        beginning once it is done."""
+        self, cutoff: float, max_batches: int | None, counts: dict[str, int]
+    ) -> tuple[int, bool]:
+        """Walk the sessions by id, deleting those over with their refresh tokens (counted
+        in ``counts``): (sessions deleted, whether the walk reached the last id). Without
+        ``max_batches`` the walk goes from the first id to the last; with it, it goes on
+        from where the last run stopped and starts again at the first id once done."""
         live_refresh = exists().where(
             _refresh.c.family_id == _families.c.id, _refresh.c.expires_at >= cutoff
         )
@@ -215,8 +227,10 @@ class Purge:
             _families.c.revoked_at < cutoff,
             and_(_families.c.created_at < cutoff, ~live_refresh, ~live_access),
         )
+        if max_batches is None:
+            self._sessions_after = ""
         deleted = 0
-        for _ in range(max_batches):
+        for _ in range(max_batches if max_batches is not None else _EVERY_BATCH):
             async with self._database.read() as session:
                 page = (
                     await session.scalars(
@@ -239,10 +253,11 @@ class Purge:
                 sessions, tokens = await self._delete_sessions(ended, over)
                 deleted += sessions
                 counts["refresh_tokens"] = counts.get("refresh_tokens", 0) + tokens
-            self._sessions_after = page[-1] if len(page) == BATCH else ""
             if len(page) < BATCH:
-                break
-        return deleted
+                self._sessions_after = ""
+                return deleted, True
+            self._sessions_after = page[-1]
+        return deleted, False
 
     async def _delete(
         self, table: Table, key: Any, keys: Sequence[Any], condition: ColumnElement[bool]
