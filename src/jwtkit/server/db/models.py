@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -35,6 +36,7 @@ __all__ = [
     "RefreshFamily",
     "RefreshToken",
     "User",
+    "core_table",
 ]
 
 # Constraint names fixed by convention, so migrations are the same on every database.
@@ -48,6 +50,14 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def core_table(model: type[Base]) -> Table:
+    """The Core table of a mapped class, for statements built once outside the ORM
+    (``services/token_statements.py``, the audit INSERT, the purge)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class User(Base):

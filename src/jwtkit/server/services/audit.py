@@ -11,17 +11,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import Database
-from ..db.models import AuditEvent
+from ..db.models import AuditEvent, core_table
 
 __all__ = ["AuditLog"]
 
-_INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
+_INSERT_EVENT = insert(core_table(AuditEvent))
 
 log = logging.getLogger("jwtkit.audit")
 

@@ -38,9 +38,9 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, delete, exists, or_, select
 
@@ -53,6 +53,7 @@ from ..db.models import (
     BrowserSession,
     RefreshFamily,
     RefreshToken,
+    core_table,
 )
 from .audit import AuditLog
 
@@ -70,12 +71,12 @@ BATCH = 1000
 #: holds (a guard against a loop without end, not a budget).
 _EVERY_BATCH = 1_000_000
 
-_access = cast(Table, AccessToken.__table__)
-_families = cast(Table, RefreshFamily.__table__)
-_refresh = cast(Table, RefreshToken.__table__)
-_codes = cast(Table, AuthorizationCode.__table__)
-_browser = cast(Table, BrowserSession.__table__)
-_audit = cast(Table, AuditEvent.__table__)
+_access = core_table(AccessToken)
+_families = core_table(RefreshFamily)
+_refresh = core_table(RefreshToken)
+_codes = core_table(AuthorizationCode)
+_browser = core_table(BrowserSession)
+_audit = core_table(AuditEvent)
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,8 @@ class Purged:
     incomplete: tuple[str, ...] = field(default=())
 
     def counts(self) -> dict[str, int]:
-        return {
-            "access_tokens": self.access_tokens,
-            "refresh_tokens": self.refresh_tokens,
-            "sessions": self.sessions,
-            "authorization_codes": self.authorization_codes,
-            "browser_sessions": self.browser_sessions,
-            "audit_events": self.audit_events,
-        }
+        """The rows deleted, by kind (every field but ``incomplete``)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "incomplete"}
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.counts(), "incomplete": list(self.incomplete)}

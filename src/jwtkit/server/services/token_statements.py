@@ -9,11 +9,9 @@ off the ORM's compile and synchronisation steps. Each is run with a dict of its 
 
 from __future__ import annotations
 
-from typing import cast
+from sqlalchemy import bindparam, insert, select, update
 
-from sqlalchemy import Table, bindparam, insert, select, update
-
-from ..db.models import AccessToken, RefreshFamily, RefreshToken, User
+from ..db.models import AccessToken, RefreshFamily, RefreshToken, User, core_table
 
 __all__ = [
     "HOLD_USER",
@@ -25,10 +23,10 @@ __all__ = [
     "SPEND",
 ]
 
-_tokens = cast(Table, RefreshToken.__table__)
-_families = cast(Table, RefreshFamily.__table__)
-_users = cast(Table, User.__table__)
-_access_tokens = cast(Table, AccessToken.__table__)
+_tokens = core_table(RefreshToken)
+_families = core_table(RefreshFamily)
+_users = core_table(User)
+_access_tokens = core_table(AccessToken)
 
 #: Spend a refresh token (``presented_hash``) of a live family of the spending client
 #: (``spender``) at ``now``: one conditional UPDATE, so of N concurrent spends exactly one
