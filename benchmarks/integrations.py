@@ -11,7 +11,8 @@ Two measurements, one run:
   verified-token cache as shipped, and ``/jwtkit-nocache``), and protected the tutorial way
   (``/tutorial``: the bearer header read by hand or with FastAPI's ``HTTPBearer``, PyJWT's
   ``PyJWKClient`` and ``jwt.decode``). FastAPI runs under uvicorn, Flask and Django under
-  gunicorn (one gthread worker), each in its own process on 127.0.0.1; the load comes from
+  gunicorn (one gthread worker), each route in a process of its own on 127.0.0.1 (so no
+  route pays for being matched after the others); the load comes from
   this process over keep-alive connections, always with the same ES256 token (a client
   re-sending its token), after a warm-up that fills every JWKS cache. Routes are timed in
   shuffled order, round after round; the ratios are the median of each round's ratios, so
@@ -106,9 +107,9 @@ def free_port() -> int:
 
 
 class Server:
-    """One framework's app in its own process on 127.0.0.1."""
+    """One route of one framework's app, in a process of its own on 127.0.0.1."""
 
-    def __init__(self, name: str, jwks_url: str) -> None:
+    def __init__(self, name: str, route: str, jwks_url: str) -> None:
         command = FRAMEWORKS[name]
         self.port = free_port()
         bind = (
@@ -121,6 +122,7 @@ class Server:
             "BENCH_JWKS_URL": jwks_url,
             "BENCH_ISSUER": ISSUER,
             "BENCH_AUDIENCE": AUDIENCE,
+            "BENCH_ROUTE": route,
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", *command, *bind],
@@ -181,12 +183,12 @@ def load(port: int, path: str, token: str, connections: int, seconds: float) -> 
     return {"rps": len(latencies) / elapsed, "latencies": latencies}
 
 
-def wait_until_up(server: Server, token: str) -> None:
+def wait_until_up(server: Server, route: str, token: str) -> None:
     for _ in range(300):  # at most ~30 s
         if server.process.poll() is not None:
             break
         try:
-            load(server.port, "unprotected", token, 1, 0.01)
+            load(server.port, route, token, 1, 0.01)
             return
         except (OSError, RuntimeError, WireError):
             time.sleep(0.1)
@@ -197,20 +199,24 @@ def wait_until_up(server: Server, token: str) -> None:
 def measure_framework(
     name: str, jwks_url: str, token: str, args: argparse.Namespace
 ) -> dict[str, dict[str, Any]]:
-    server = Server(name, jwks_url)
+    servers: dict[str, Server] = {}
     try:
-        wait_until_up(server, token)
-        for route in ROUTES:  # warm-up: JWKS fetched, keys parsed, caches filled
+        for route in ROUTES:
+            servers[route] = Server(name, route, jwks_url)
+        for route, server in servers.items():
+            wait_until_up(server, route, token)
+            # warm-up: JWKS fetched, keys parsed, caches filled
             load(server.port, route, token, 2, max(args.seconds / 4, 0.05))
         samples: dict[str, list[float]] = {route: [] for route in ROUTES}
         latencies: dict[str, list[float]] = {route: [] for route in ROUTES}
         for _ in range(args.rounds):
             for route in random.sample(ROUTES, len(ROUTES)):
-                result = load(server.port, route, token, args.connections, args.seconds)
+                result = load(servers[route].port, route, token, args.connections, args.seconds)
                 samples[route].append(result["rps"])
                 latencies[route].extend(result["latencies"])
     finally:
-        server.close()
+        for server in servers.values():
+            server.close()
     results = {}
     for route in ROUTES:
         ordered = sorted(latencies[route])
