@@ -23,7 +23,14 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from typing import Any, TypeVar
 
-from ._bearer import BearerError, BearerGuard, TokenUser, missing_token, normalise_scopes
+from ._bearer import (
+    BearerError,
+    BearerGuard,
+    TokenUser,
+    asgi_authorization,
+    missing_token,
+    normalise_scopes,
+)
 
 __all__ = [
     "AnonymousUser",
@@ -131,9 +138,7 @@ class JWTAuthMiddleware:
             return
         guard = self.guard
         headers = scope.get("headers") or ()
-        authorization = [
-            value.decode("latin-1") for name, value in headers if name == b"authorization"
-        ]
+        authorization = asgi_authorization(headers)
         try:
             claims = await guard.authenticate_async(authorization, scope.get("query_string", b""))
             if claims is None and not self.allow_anonymous and not _is_preflight(scope, headers):

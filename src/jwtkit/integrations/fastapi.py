@@ -28,7 +28,7 @@ from fastapi.requests import HTTPConnection
 from fastapi.security import SecurityScopes
 from fastapi.security.base import SecurityBase
 
-from ._bearer import BearerError, BearerGuard, normalise_scopes
+from ._bearer import BearerError, BearerGuard, asgi_authorization, normalise_scopes
 
 __all__ = ["JWTBearer"]
 
@@ -93,7 +93,7 @@ class JWTBearer(SecurityBase):
         try:
             required = _route_scopes(tuple(security_scopes.scopes))
             claims = await guard.authenticate_async(
-                connection.headers.getlist("authorization"), connection.scope["query_string"]
+                asgi_authorization(connection.scope["headers"]), connection.scope["query_string"]
             )
             guard.require(claims, required)
         except BearerError as error:
