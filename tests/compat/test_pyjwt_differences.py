@@ -311,3 +311,17 @@ def test_verifies_with_the_public_half_of_a_private_key(keys: dict[str, Any]) ->
     with pytest.raises(AttributeError):
         pyjwt.decode(token, pem, algorithms=["RS256"])
     assert compat.decode(token, pem, algorithms=["RS256"]) == {"a": 1}
+
+
+@pytest.mark.parametrize("kind", ["PyJWK", "PyJWKSet"])
+def test_a_jwk_nested_too_deep_is_refused_with_a_jwk_error_not_a_recursion_error(
+    kind: str,
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(RecursionError):
+        getattr(pyjwt, kind).from_json(deep)
+    expected = compat.PyJWKError if kind == "PyJWK" else compat.PyJWKSetError
+    with pytest.raises(expected, match="nested too deeply"):
+        getattr(compat, kind).from_json(deep)
+    with pytest.raises(json.JSONDecodeError):  # malformed JSON: PyJWT's error, as before
+        getattr(compat, kind).from_json("{not json")

@@ -30,6 +30,15 @@ _NO_USABLE_KEYS = (
 _EC_DEFAULTS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
 
 
+def _json_document(data: str, error: type[Exception]) -> Any:
+    """``json.loads(data)`` as PyJWT reads a JWK (malformed JSON raises its ValueError), but a
+    document nested too deep for the parser is refused with ``error``, not a RecursionError."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise error("The JWK JSON is nested too deeply") from None
+
+
 def _unsupported_crv(crv: object) -> InvalidKeyError:
     # PyJWT's text; a crv that is not a string (an object, a list) is named by its type only.
     shown = crv if isinstance(crv, str) else type(crv).__name__
@@ -113,7 +122,7 @@ class PyJWK:
 
     @staticmethod
     def from_json(data: str, algorithm: str | None = None) -> PyJWK:
-        return PyJWK.from_dict(json.loads(data), algorithm)
+        return PyJWK.from_dict(_json_document(data, PyJWKError), algorithm)
 
     @property
     def key_type(self) -> str | None:
@@ -181,7 +190,7 @@ class PyJWKSet:
 
     @staticmethod
     def from_json(data: str) -> PyJWKSet:
-        return PyJWKSet.from_dict(json.loads(data))
+        return PyJWKSet.from_dict(_json_document(data, PyJWKSetError))
 
     def __getitem__(self, kid: str) -> PyJWK:
         for key in self.keys:
