@@ -21,7 +21,7 @@ from jwtkit.server.db.models import (
     RefreshFamily,
     RefreshToken,
 )
-from jwtkit.server.services.purge import MARGIN
+from jwtkit.server.services.purge import MARGIN, Purge
 
 from .browser_flow import signed_in
 from .conftest import MASTER_KEY, FakeClock, Server, bearer, make_settings, running_server
@@ -248,7 +248,7 @@ async def test_an_admin_purges_over_http_and_it_is_audited(server: Server) -> No
     assert len(events) == 1 and json.loads(events[0].detail)["access_tokens"] == 3
 
 
-def test_jwtkit_admin_db_purge(tmp_path: Any) -> None:
+def test_jwtkit_admin_db_purge(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'j.db'}"
     environment = {"JWTKIT_DATABASE_URL": url, "JWTKIT_MASTER_KEY": MASTER_KEY}
     runner = CliRunner(env={"FORCE_COLOR": None, "TTY_COMPATIBLE": None})
@@ -272,3 +272,22 @@ def test_jwtkit_admin_db_purge(tmp_path: Any) -> None:
     second = runner.invoke(cli, ["admin", "db", "purge"], env=environment)
     assert second.exit_code == 0, second.output
     assert "1 access tokens" in second.output
+
+    # A kind that fails (a lock timeout, say) is named, the others are done, and the exit
+    # status is 2, so a scheduler running the command sees that it must run again.
+    asyncio.run(expired_row())
+    real = Purge._expired
+
+    async def access_tokens_time_out(self: Purge, table: Any, *args: Any) -> tuple[int, bool]:
+        if table is AccessToken.__table__:
+            raise TimeoutError
+        return await real(self, table, *args)
+
+    monkeypatch.setattr(Purge, "_expired", access_tokens_time_out)
+    third = runner.invoke(cli, ["admin", "db", "purge", "--json"], env=environment)
+    assert third.exit_code == 2, third.output
+    assert json.loads(third.stdout)["incomplete"] == ["access_tokens"]
+    assert "not finished" in third.stderr and "access_tokens" in third.stderr
+    monkeypatch.undo()
+    fourth = runner.invoke(cli, ["admin", "db", "purge"], env=environment)
+    assert fourth.exit_code == 0 and "1 access tokens" in fourth.output, fourth.output
