@@ -212,6 +212,13 @@ def asgi_authorization(headers: Iterable[tuple[bytes, bytes]]) -> list[str]:
     return [value.decode("latin-1") for name, value in headers if name == b"authorization"]
 
 
+def wsgi_authorization(environ: Mapping[str, Any]) -> list[str]:
+    """The ``Authorization`` value of a WSGI request (Flask's environ, Django's ``META``): a
+    WSGI server joins repeated headers into one, which :func:`read_bearer_token` refuses."""
+    value = environ.get("HTTP_AUTHORIZATION")
+    return [] if value is None else [value]
+
+
 def read_bearer_token(authorization: Sequence[str], query: str | bytes = "") -> str | None:
     """The bearer token of a request, None if it sent none; :class:`BearerError` (400) when
     the request is malformed: a broken header, several ``Authorization`` headers, or a token

@@ -19,6 +19,7 @@ blueprint, a factory) guarded by a ``before_request`` hook, never left open.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import weakref
 from collections.abc import Callable, Iterable
@@ -28,7 +29,13 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.local import LocalProxy
 
 from ..errors import InvalidOptionError
-from ._bearer import BearerError, BearerGuard, normalise_scopes, options_from_config
+from ._bearer import (
+    BearerError,
+    BearerGuard,
+    normalise_scopes,
+    options_from_config,
+    wsgi_authorization,
+)
 
 __all__ = ["JWTAuth", "current_claims"]
 
@@ -94,12 +101,18 @@ class JWTAuth:
             earlier = wrapped[1] if wrapped is not None and wrapped[0] is view else ()
             self._wrapped[id(view)] = (view, tuple(dict.fromkeys((*earlier, *needed))))
 
+            # What Flask's ensure_sync decides, decided once: an async view runs through
+            # the app's async_to_sync, any other view is called as it is.
+            asynchronous = inspect.iscoroutinefunction(view)
+
             @functools.wraps(view)
             def protected(*args: Any, **kwargs: Any) -> Any:
                 refusal = self._refusal(needed)
                 if refusal is not None:
                     return refusal
-                return current_app.ensure_sync(view)(*args, **kwargs)
+                if asynchronous:
+                    return current_app.ensure_sync(view)(*args, **kwargs)
+                return view(*args, **kwargs)
 
             return cast(View, protected)
 
@@ -110,8 +123,9 @@ class JWTAuth:
         None (and ``current_claims`` set) when it may."""
         guard = self.guard
         try:
+            environ = request.environ
             claims = guard.authenticate(
-                request.headers.getlist("Authorization"), request.query_string
+                wsgi_authorization(environ), environ.get("QUERY_STRING", "")
             )
             guard.require(claims, needed)
         except BearerError as error:

@@ -32,7 +32,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 
-from .._bearer import BearerError, BearerGuard, normalise_scopes, options_from_config
+from .._bearer import (
+    BearerError,
+    BearerGuard,
+    normalise_scopes,
+    options_from_config,
+    wsgi_authorization,
+)
 
 __all__ = ["JWTAuthMiddleware", "get_guard", "require_token"]
 
@@ -73,8 +79,7 @@ def error_response(error: BearerError, realm: str) -> HttpResponse:
 def authenticate(request: Any, guard: BearerGuard) -> dict[str, Any] | None:
     """The claims of a Django (or DRF) request's token; None without one."""
     meta = request.META
-    value = meta.get("HTTP_AUTHORIZATION")
-    return guard.authenticate([] if value is None else [value], meta.get("QUERY_STRING", ""))
+    return guard.authenticate(wsgi_authorization(meta), meta.get("QUERY_STRING", ""))
 
 
 class JWTAuthMiddleware:
