@@ -32,7 +32,6 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +44,7 @@ import jwtkit
 
 from . import _report
 from ._jwks_server import JWKSServer
+from ._serve import free_port, process_cpu_seconds, process_tree
 from ._svg import grouped_bars
 from ._wire import Connection, WireError
 
@@ -100,12 +100,6 @@ def make_token(key: jwtkit.Key) -> str:
 # -- over HTTP -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class Server:
     """One route of one framework's app, in a process of its own on 127.0.0.1."""
 
@@ -131,6 +125,10 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server (gunicorn's master and its worker too)."""
+        return sum(process_cpu_seconds(pid) for pid in process_tree(self.process.pid))
 
     def close(self) -> None:
         self.process.terminate()
@@ -209,9 +207,13 @@ def measure_framework(
             load(server.port, route, token, 2, max(args.seconds / 4, 0.05))
         samples: dict[str, list[float]] = {route: [] for route in ROUTES}
         latencies: dict[str, list[float]] = {route: [] for route in ROUTES}
+        cpu = dict.fromkeys(ROUTES, 0.0)
         for _ in range(args.rounds):
             for route in random.sample(ROUTES, len(ROUTES)):
-                result = load(servers[route].port, route, token, args.connections, args.seconds)
+                server = servers[route]
+                before = server.cpu_seconds()
+                result = load(server.port, route, token, args.connections, args.seconds)
+                cpu[route] += server.cpu_seconds() - before
                 samples[route].append(result["rps"])
                 latencies[route].extend(result["latencies"])
     finally:
@@ -226,6 +228,8 @@ def measure_framework(
             "p50_ms": ordered[len(ordered) // 2] * 1e3,
             "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3,
             "requests": len(ordered),
+            # Summed over the rounds: /proc counts CPU in ticks of 10 ms.
+            "server_cpu_us": cpu[route] / max(1, len(ordered)) * 1e6,
         }
     # Ratios are taken within each round (routes timed seconds apart), then the median:
     # a burst of other work on the machine shifts one round, not the ratio.
@@ -267,8 +271,8 @@ def markdown(document: dict[str, Any]) -> str:
         f"**1/{1 / hit['ratio']:.0f}** of the cost (target: at most 1/20).",
         "",
         "| framework | protection | requests/s | vs unprotected | vs no-op guard | vs tutorial "
-        "| p50 ms | p99 ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| p50 ms | p99 ms | server CPU µs per request |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for framework, routes in document["frameworks"].items():
         for route in ROUTES:
@@ -277,7 +281,7 @@ def markdown(document: dict[str, Any]) -> str:
                 f"| {framework} | {_LABELS[route]} | {row['rps']:,.0f} | "
                 f"{row['vs_unprotected']:.2f}x | {row['vs_noop_guard']:.2f}x | "
                 f"{row['vs_tutorial']:.2f}x | "
-                f"{row['p50_ms']:.2f} | {row['p99_ms']:.2f} |"
+                f"{row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['server_cpu_us']:.0f} |"
             )
     lines += ["", "![requests per second](img/integrations.svg)"]
     return "\n".join(lines)
@@ -346,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{name:8} {_LABELS[route]:36} {row['rps']:9,.0f} req/s "
                     f"{row['vs_unprotected']:5.2f}x unprotected {row['vs_tutorial']:5.2f}x "
-                    f"tutorial  p99 {row['p99_ms']:6.2f} ms"
+                    f"tutorial  p99 {row['p99_ms']:6.2f} ms  server CPU "
+                    f"{row['server_cpu_us']:5.0f} µs/request"
                 )
     finally:
         jwks.close()
