@@ -6,8 +6,10 @@ fails)."""
 from __future__ import annotations
 
 import asyncio
+import stat
 import threading
 import time
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -61,6 +63,28 @@ def test_an_in_memory_sqlite_database_is_refused_by_name(url: str) -> None:
         Database(url)
     with pytest.raises(ValueError, match="in-memory SQLite"):
         make_settings(url)
+
+
+async def test_a_new_sqlite_file_is_private_and_a_shared_one_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """It holds password hashes and the sealed signing keys: a new file is made 0600, and an
+    existing file other users may read keeps its mode (the operator's choice) but is named
+    in a warning, with the command that fixes it."""
+    new, shared, private = (tmp_path / name for name in ("new.db", "shared.db", "private.db"))
+    shared.touch(mode=0o644)
+    shared.chmod(0o644)  # whatever the umask
+    private.touch(mode=0o600)
+    for path in (new, shared, private):
+        await Database(f"sqlite:///{path}").close()
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert warnings == [
+        f"the database file {shared} can be read or written by other users (mode 644): it "
+        f"holds password hashes and the sealed signing keys; make it private with  "
+        f"chmod 600 {shared}"
+    ]
 
 
 async def _backend_pid(database: Database) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import time
 from collections.abc import AsyncIterator
@@ -30,6 +31,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from ..settings import async_database_url
+
+log = logging.getLogger("jwtkit.server")
 
 __all__ = ["DATABASE_UNAVAILABLE", "Database"]
 
@@ -122,14 +125,33 @@ def _create_private(path: str | None) -> None:
     """Create a new SQLite database file readable by its owner only (0600): it holds password
     hashes, client secrets' digests and the sealed signing keys, and SQLite would create it
     world-readable under the usual umask. Its -wal and -shm files take the file's mode.
-    An existing file keeps its mode (an operator may have chosen it), and so does the target
-    of a symlink; a ``file:`` URI or a URL with query parameters (``?uri=true&mode=ro``,
-    where the file SQLite opens is not the path) is left to SQLite, as is a missing
-    directory (SQLite says so). In-memory URLs never get here: they are refused."""
+    An existing file keeps its mode (an operator may have chosen it; a warning says so when
+    other users may read it), and so does the target of a symlink; a ``file:`` URI or a URL
+    with query parameters (``?uri=true&mode=ro``, where the file SQLite opens is not the
+    path) is left to SQLite, as is a missing directory (SQLite says so). In-memory URLs
+    never get here: they are refused."""
     if not path or path.startswith("file:"):
         return
-    with contextlib.suppress(OSError):  # it exists, or SQLite will say what is wrong
+    try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        _warn_if_shared(path)
+    except OSError:  # SQLite will say what is wrong
+        pass
+
+
+def _warn_if_shared(path: str) -> None:
+    with contextlib.suppress(OSError):
+        mode = os.stat(path).st_mode
+        if os.name == "posix" and mode & 0o077:
+            log.warning(
+                "the database file %s can be read or written by other users (mode %o): it "
+                "holds password hashes and the sealed signing keys; make it private with  "
+                "chmod 600 %s",
+                path,
+                mode & 0o777,
+                path,
+            )
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:
