@@ -11,9 +11,10 @@ from sqlalchemy import event, select
 
 import jwtkit
 from jwtkit.server.db.models import RefreshFamily, RefreshToken
+from jwtkit.server.security.secrets import digest
 from jwtkit.server.services.clients import FIRST_PARTY_CLIENT_ID
 
-from .conftest import Server, basic, bearer, make_settings, running_server
+from .conftest import FakeClock, Server, basic, bearer, make_settings, running_server
 
 pytestmark = pytest.mark.anyio
 
@@ -440,3 +441,34 @@ async def test_a_revocation_racing_a_refresh_also_ends_the_access_token_the_refr
             assert introspected.json() == {"active": False}
         else:
             assert refreshed.json()["error"] == "invalid_grant"
+
+
+async def test_a_session_ends_at_its_lifetime_however_often_it_is_refreshed(
+    database_url: str, clock: FakeClock
+) -> None:
+    hour = 3600
+    settings = make_settings(database_url, session_lifetime=2 * hour)
+    async with running_server(settings, clock) as server:
+        await server.register("alice")
+        refresh_token = (await server.login("alice"))["refresh_token"]
+        for _ in range(3):  # refreshed every 40 minutes: each refresh token lives 30 days...
+            server.clock.advance(40 * 60 - 1)
+            response = await refresh(server, refresh_token)
+            assert response.status_code == 200, response.text
+            refresh_token = response.json()["refresh_token"]
+        async with server.runtime.database.transaction() as session:
+            family = (await session.scalars(select(RefreshFamily))).one()
+            latest = await session.get(RefreshToken, digest(refresh_token))
+        assert latest is not None and latest.expires_at == family.created_at + 2 * hour
+        server.clock.advance(2 * hour - 3 * (40 * 60 - 1))  # ...but the session ends now
+        response = await refresh(server, refresh_token)
+        assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    # Without the setting, the same refreshes keep the session going.
+    async with running_server(make_settings(database_url), clock) as server:
+        await server.register("bob")
+        refresh_token = (await server.login("bob"))["refresh_token"]
+        for _ in range(4):
+            server.clock.advance(40 * 60)
+            response = await refresh(server, refresh_token)
+            assert response.status_code == 200, response.text
+            refresh_token = response.json()["refresh_token"]

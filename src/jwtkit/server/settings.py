@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     refresh_token_lifetime: int = Field(
         30 * DAY, ge=60, le=365 * DAY, description="Seconds a refresh token lives unused."
     )
+    session_lifetime: int = Field(
+        0,
+        ge=0,
+        le=365 * DAY,
+        description=(
+            "Seconds a session (one login's chain of refresh tokens) lives at most, however "
+            "often it is refreshed: no refresh token outlives its login by more. 0: no limit."
+        ),
+    )
     refresh_token_reuse_grace: float = Field(
         0,
         ge=0,

@@ -58,6 +58,7 @@ LOCK_SESSION = (
         _families.c.id.label("family_id"),
         _families.c.scope,
         _families.c.audience,
+        _families.c.created_at,
         _users.c.id.label("user_id"),
         _users.c.scopes,
         _users.c.is_admin,

@@ -88,6 +88,7 @@ class _Spent:
     id: str
     scope: str
     audience: str
+    started_at: float  # the family's created_at: its login
     user_id: str
     user_scopes: str
     is_admin: bool
@@ -190,7 +191,7 @@ class TokenService:
 
         refreshable = "refresh_token" in client_grant_types(client)
         if refreshable:
-            await self._insert_refresh(session, refresh_token, family_id, now)
+            await self._insert_refresh(session, refresh_token, family_id, now, now)
         access_token = await self._access_token(
             session,
             key=key,
@@ -273,7 +274,7 @@ class TokenService:
                 if spent is None:
                     raise InvalidGrantError("The refresh token is invalid")
                 successor = self._successor(presented)
-                await self._insert_refresh(session, successor, spent.id, now)
+                await self._insert_refresh(session, successor, spent.id, now, spent.started_at)
                 return await self._with_successor(
                     session,
                     successor,
@@ -303,7 +304,15 @@ class TokenService:
         row = (await session.execute(LOCK_SESSION, {"family_id": family_id})).first()
         if row is None or row.disabled_at is not None:
             return None
-        return _Spent(row.family_id, row.scope, row.audience, row.user_id, row.scopes, row.is_admin)
+        return _Spent(
+            row.family_id,
+            row.scope,
+            row.audience,
+            row.created_at,
+            row.user_id,
+            row.scopes,
+            row.is_admin,
+        )
 
     async def _refused_refresh(
         self,
@@ -409,8 +418,15 @@ class TokenService:
         return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
 
     async def _insert_refresh(
-        self, session: AsyncSession, token: str, family_id: str, now: float
+        self, session: AsyncSession, token: str, family_id: str, now: float, started_at: float
     ) -> None:
+        """Store refresh token ``token`` of the family its login started at ``started_at``:
+        it lives ``refresh_token_lifetime`` unused, and never past the session's end
+        (``session_lifetime``), so the spend's own expiry check ends the session."""
+        settings = self._settings
+        expires_at = now + settings.refresh_token_lifetime
+        if settings.session_lifetime:
+            expires_at = min(expires_at, started_at + settings.session_lifetime)
         # A plain INSERT rather than ``session.add``: the ORM's unit of work (identity map,
         # flush ordering) costs more than the statement on the hottest path.
         await session.execute(
@@ -419,7 +435,7 @@ class TokenService:
                 "token_hash": digest(token),
                 "family_id": family_id,
                 "created_at": now,
-                "expires_at": now + self._settings.refresh_token_lifetime,
+                "expires_at": expires_at,
             },
         )
 
