@@ -105,6 +105,22 @@ def test_scopes_from_scope_and_scp() -> None:
         assert refusal(token_scopes, bad).error == "invalid_token"
 
 
+def test_only_short_scope_strings_are_remembered() -> None:
+    """Each distinct scope string's split is remembered (the same few on every request), but
+    only up to 1 KiB of text: 1,024 remembered 256 KiB scopes would hold gigabytes."""
+    from jwtkit.integrations import _bearer
+
+    words = [f"scope:{index}" for index in range(400)]
+    long_scope = " ".join(words)
+    assert len(long_scope) > _bearer._REMEMBERED_SCOPE_LENGTH
+    _bearer._remembered_split.cache_clear()
+    assert token_scopes({"scope": long_scope}) == set(words)
+    assert token_scopes({"scope": "a b"}) == {"a", "b"}
+    assert token_scopes({"scope": "a b"}) == {"a", "b"}
+    info = _bearer._remembered_split.cache_info()
+    assert (info.currsize, info.hits) == (1, 1)  # "a b" only, served once from memory
+
+
 def test_route_scopes_are_a_list_or_one_string() -> None:
     assert normalise_scopes(["a", "b", "a"]) == ("a", "b")
     assert normalise_scopes("a b") == ("a", "b")

@@ -270,11 +270,24 @@ def normalise_scopes(scopes: str | Iterable[str] | None) -> tuple[str, ...]:
     return result
 
 
-@lru_cache(maxsize=1024)
-def _scope_words(scope: str) -> frozenset[str]:
-    # A service sees a handful of distinct scope strings (its clients' grants), each on
-    # every request: split each once. The strings come from verified tokens only.
+#: Scope strings up to this long have their split remembered (1,024 of them at most, so a
+#: few MB); a longer one, which only an issuer granting huge scopes signs, is split each time.
+_REMEMBERED_SCOPE_LENGTH = 1024
+
+
+def _split_scope(scope: str) -> frozenset[str]:
     return frozenset(scope.split(" ")) - {""}
+
+
+# A service sees a handful of distinct scope strings (its clients' grants), each on every
+# request: split each once. The strings come from verified tokens only.
+_remembered_split = lru_cache(maxsize=1024)(_split_scope)
+
+
+def _scope_words(scope: str) -> frozenset[str]:
+    if len(scope) <= _REMEMBERED_SCOPE_LENGTH:
+        return _remembered_split(scope)
+    return _split_scope(scope)
 
 
 def token_scopes(claims: Mapping[str, Any]) -> frozenset[str]:

@@ -39,6 +39,7 @@ from ._bearer import (
 
 __all__ = ["JWTAuth", "current_claims"]
 
+_FLASK_ENSURE_SYNC = Flask.ensure_sync
 View = TypeVar("View", bound=Callable[..., Any])
 _CONFIG_PREFIX = "JWTKIT_"
 logger = logging.getLogger("jwtkit.integrations.flask")
@@ -101,18 +102,20 @@ class JWTAuth:
             earlier = wrapped[1] if wrapped is not None and wrapped[0] is view else ()
             self._wrapped[id(view)] = (view, tuple(dict.fromkeys((*earlier, *needed))))
 
-            # What Flask's ensure_sync decides, decided once: an async view runs through
-            # the app's async_to_sync, any other view is called as it is.
-            asynchronous = inspect.iscoroutinefunction(view)
+            # Flask's own ensure_sync returns a plain function unchanged: decided once here
+            # instead of by inspect on every request. An app that overrides ensure_sync is
+            # asked every time, as Flask would.
+            plain = not inspect.iscoroutinefunction(view)
 
             @functools.wraps(view)
             def protected(*args: Any, **kwargs: Any) -> Any:
                 refusal = self._refusal(needed)
                 if refusal is not None:
                     return refusal
-                if asynchronous:
-                    return current_app.ensure_sync(view)(*args, **kwargs)
-                return view(*args, **kwargs)
+                ensure_sync = current_app.ensure_sync
+                if plain and getattr(ensure_sync, "__func__", None) is _FLASK_ENSURE_SYNC:
+                    return view(*args, **kwargs)
+                return ensure_sync(view)(*args, **kwargs)
 
             return cast(View, protected)
 
