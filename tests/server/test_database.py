@@ -6,6 +6,7 @@ fails)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import stat
 import threading
 import time
@@ -69,21 +70,28 @@ async def test_a_new_sqlite_file_is_private_and_a_shared_one_is_warned_about(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """It holds password hashes and the sealed signing keys: a new file is made 0600, and an
-    existing file other users may read keeps its mode (the operator's choice) but is named
-    in a warning, with the command that fixes it."""
-    new, shared, private = (tmp_path / name for name in ("new.db", "shared.db", "private.db"))
-    shared.touch(mode=0o644)
-    shared.chmod(0o644)  # whatever the umask
-    private.touch(mode=0o600)
-    for path in (new, shared, private):
-        await Database(f"sqlite:///{path}").close()
+    existing file (or -wal/-shm file) other users may read keeps its mode (the operator's
+    choice) but is named in one warning per process, with the command that fixes it."""
+    new, private = tmp_path / "new.db", tmp_path / "private.db"
+    shared = tmp_path / "my shared.db"
+    for path, mode in ((shared, 0o644), (private, 0o600), (Path(f"{private}-wal"), 0o640)):
+        path.touch()
+        path.chmod(mode)  # whatever the umask
+    for path in (new, shared, shared, private):  # the server opens several engines
+        await Database(f"sqlite:///{path}?timeout=5").close()
+    (tmp_path / "directory.db").mkdir()
+    with contextlib.suppress(Exception):  # SQLite's own error; no warning about a directory
+        await Database(f"sqlite:///{tmp_path / 'directory.db'}").close()
     assert stat.S_IMODE(new.stat().st_mode) == 0o600
     assert stat.S_IMODE(shared.stat().st_mode) == 0o644
     warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
     assert warnings == [
-        f"the database file {shared} can be read or written by other users (mode 644): it "
-        f"holds password hashes and the sealed signing keys; make it private with  "
-        f"chmod 600 {shared}"
+        f"{shared} (mode 644) can be read or written by other users: the database holds "
+        f"password hashes and the sealed signing keys; make it private with  chmod 600 "
+        f"'{shared}'",
+        f"{private}-wal (mode 640) can be read or written by other users: the database holds "
+        f"password hashes and the sealed signing keys; make it private with  chmod 600 "
+        f"{private}-wal",
     ]
 
 

@@ -472,3 +472,34 @@ async def test_a_session_ends_at_its_lifetime_however_often_it_is_refreshed(
             response = await refresh(server, refresh_token)
             assert response.status_code == 200, response.text
             refresh_token = response.json()["refresh_token"]
+
+
+async def test_a_session_past_its_lifetime_gets_no_grace_repeat_and_a_lowered_limit_applies(
+    database_url: str, clock: FakeClock
+) -> None:
+    hour = 3600
+    limited = make_settings(database_url, session_lifetime=2 * hour, refresh_token_reuse_grace=60)
+    async with running_server(limited, clock) as server:
+        await server.register("alice")
+        first = (await server.login("alice"))["refresh_token"]
+        server.clock.advance(2 * hour - 1)
+        assert (await refresh(server, first)).status_code == 200
+        server.clock.advance(30)  # a retry within the grace period, but after the session
+        repeat = await refresh(server, first)
+        assert repeat.status_code == 400 and repeat.json()["error"] == "invalid_grant"
+        assert "session has ended" in repeat.json()["error_description"]
+    # A session begun with no limit is ended by a limit set later, at its next refresh.
+    async with running_server(make_settings(database_url), clock) as server:
+        await server.register("carol")
+        old = (await server.login("carol"))["refresh_token"]
+    clock.advance(10 * 24 * hour)
+    lowered = make_settings(database_url, session_lifetime=24 * hour)
+    async with running_server(lowered, clock) as server:
+        late = await refresh(server, old)
+        assert late.status_code == 400 and "session has ended" in late.json()["error_description"]
+
+
+@pytest.mark.parametrize("seconds", [1, 59])
+def test_a_session_lifetime_under_a_minute_is_refused(seconds: int) -> None:
+    with pytest.raises(ValueError, match="at least 60 seconds"):
+        make_settings("sqlite:///unused.db", session_lifetime=seconds)

@@ -229,6 +229,13 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator("session_lifetime")
+    @classmethod
+    def _check_session_lifetime(cls, value: int) -> int:
+        if 0 < value < 60:
+            raise ValueError("must be 0 (no limit) or at least 60 seconds")
+        return value
+
     @field_validator("default_scopes")
     @classmethod
     def _check_scopes(cls, value: str) -> str:

@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import logging
 import os
+import shlex
+import stat
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -69,7 +71,7 @@ class Database:
             if timeout is not None:
                 options["connect_args"] = {"timeout": timeout, "command_timeout": timeout}
         url_parts = make_url(self.url)
-        if self.is_sqlite and not url_parts.query:
+        if self.is_sqlite and "uri" not in url_parts.query:  # with uri=true, not a path
             _create_private(url_parts.database)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
@@ -125,10 +127,10 @@ def _create_private(path: str | None) -> None:
     """Create a new SQLite database file readable by its owner only (0600): it holds password
     hashes, client secrets' digests and the sealed signing keys, and SQLite would create it
     world-readable under the usual umask. Its -wal and -shm files take the file's mode.
-    An existing file keeps its mode (an operator may have chosen it; a warning says so when
-    other users may read it), and so does the target of a symlink; a ``file:`` URI or a URL
-    with query parameters (``?uri=true&mode=ro``, where the file SQLite opens is not the
-    path) is left to SQLite, as is a missing directory (SQLite says so). In-memory URLs
+    An existing file keeps its mode (an operator may have chosen it; a warning names it, and
+    its -wal and -shm files, when other users may read them), and so does the target of a
+    symlink; a ``file:`` name or a URL with ``uri=true`` (where the file SQLite opens is not
+    the path) is left to SQLite, as is a missing directory (SQLite says so). In-memory URLs
     never get here: they are refused."""
     if not path or path.startswith("file:"):
         return
@@ -140,18 +142,27 @@ def _create_private(path: str | None) -> None:
         pass
 
 
+#: Database files already warned about by this process (it opens several engines).
+_warned: set[str] = set()
+
+
 def _warn_if_shared(path: str) -> None:
-    with contextlib.suppress(OSError):
-        mode = os.stat(path).st_mode
-        if os.name == "posix" and mode & 0o077:
-            log.warning(
-                "the database file %s can be read or written by other users (mode %o): it "
-                "holds password hashes and the sealed signing keys; make it private with  "
-                "chmod 600 %s",
-                path,
-                mode & 0o777,
-                path,
-            )
+    if os.name != "posix" or path in _warned:
+        return
+    shared: dict[str, int] = {}
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        with contextlib.suppress(OSError):  # absent (or unreadable: SQLite will say so)
+            mode = os.stat(name).st_mode
+            if stat.S_ISREG(mode) and mode & 0o077:
+                shared[name] = stat.S_IMODE(mode)
+    if shared:
+        _warned.add(path)
+        log.warning(
+            "%s can be read or written by other users: the database holds password hashes "
+            "and the sealed signing keys; make it private with  chmod 600 %s",
+            ", ".join(f"{name} (mode {mode:o})" for name, mode in shared.items()),
+            " ".join(shlex.quote(name) for name in shared),
+        )
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:

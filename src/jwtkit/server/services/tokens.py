@@ -81,6 +81,10 @@ class IssuedTokens:
         return body
 
 
+#: A refresh of a session past ``session_lifetime``.
+_SESSION_OVER = "The session has ended; log in again"
+
+
 @dataclass(frozen=True)
 class _Spent:
     """What a refresh reads of the spent token's session and user."""
@@ -273,6 +277,8 @@ class TokenService:
                 spent = await self._locked_session_of(session, spent_in)
                 if spent is None:
                     raise InvalidGrantError("The refresh token is invalid")
+                if self._session_over(spent.started_at, now):  # the spend is rolled back
+                    raise InvalidGrantError(_SESSION_OVER)
                 successor = self._successor(presented)
                 await self._insert_refresh(session, successor, spent.id, now, spent.started_at)
                 return await self._with_successor(
@@ -332,6 +338,8 @@ class TokenService:
                 raise InvalidGrantError("The refresh token is invalid")
             if family.revoked_at is not None or token.spent_at is None:
                 raise InvalidGrantError("The refresh token is invalid or expired")
+            if self._session_over(family.created_at, now):  # no grace repeat, no reuse alarm
+                raise InvalidGrantError(_SESSION_OVER)
             if self._within_grace(token, client, now):
                 successor = self._successor(presented)
                 following = await session.get(RefreshToken, digest(successor))
@@ -416,6 +424,13 @@ class TokenService:
             self._successor_key, presented.encode("utf-8", "surrogatepass"), hashlib.sha256
         )
         return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
+
+    def _session_over(self, started_at: float, now: float) -> bool:
+        """Whether the session that began at ``started_at`` has reached
+        ``session_lifetime``: checked on every refresh (so lowering the setting takes effect
+        at once), besides capping each new refresh token's expiry at that moment."""
+        lifetime = self._settings.session_lifetime
+        return bool(lifetime) and now >= started_at + lifetime
 
     async def _insert_refresh(
         self, session: AsyncSession, token: str, family_id: str, now: float, started_at: float
