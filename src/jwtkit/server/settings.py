@@ -77,8 +77,8 @@ class Settings(BaseSettings):
         ge=0,
         le=365 * DAY,
         description=(
-            "Seconds a session (one login's chain of refresh tokens) lives at most, however "
-            "often it is refreshed: no refresh token outlives its login by more. 0: no limit."
+            "Seconds a session (a refresh-token family, begun by a login or a code exchange) "
+            "lives at most, however often it is refreshed (60 s at least). 0: no limit."
         ),
     )
     refresh_token_reuse_grace: float = Field(

@@ -92,7 +92,7 @@ class _Spent:
     id: str
     scope: str
     audience: str
-    started_at: float  # the family's created_at: its login
+    started_at: float  # the family's created_at: when the session began
     user_id: str
     user_scopes: str
     is_admin: bool
