@@ -20,7 +20,6 @@ from ..services.views import consent_view
 from .deps import (
     AccountClaims,
     BearerClaims,
-    BearerClaimsToRevoke,
     ClientIP,
     CurrentRuntime,
     admin_claims,
@@ -126,7 +125,7 @@ async def login(body: Login, runtime: CurrentRuntime, ip: ClientIP) -> Any:
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
-    claims: BearerClaimsToRevoke,
+    claims: BearerClaims,
     runtime: CurrentRuntime,
     ip: ClientIP,
     body: Logout | None = None,
