@@ -87,7 +87,7 @@ def test_postgres_going_away_or_silent_answers_503_and_service_resumes_by_itself
     assert "database unavailable" in output
 
 
-def test_redis_going_away_fails_limits_open_and_revocation_checks_fall_back_then_recover(
+def test_redis_going_away_fails_limits_open_and_revocation_checks_closed_then_recovers(
     tmp_path: Path, postgres_database: str, redis_prefix: str
 ) -> None:
     assert REDIS_URL is not None
@@ -103,28 +103,26 @@ def test_redis_going_away_fails_limits_open_and_revocation_checks_fall_back_then
             alice = register_and_login(first, "alice")
             bob = register_and_login(first, "bob")
             proxy.refuse()
-            # Revocation checks read the database, the record: a live token is still live...
-            assert introspect(second, credentials, alice["access_token"])["active"]
+            assert not introspect(second, credentials, alice["access_token"])["active"]
             ready = second.get("/readyz")
             assert ready.status_code == 200 and ready.json()["status"] == "degraded"
-            # Logins still work (limits fail open); a logout is recorded in the database...
+            # Logins still work (limits fail open); a logout is recorded in the database.
             carol = register_and_login(second, "carol")
             logout = first.post(
                 "/auth/logout", headers={"Authorization": f"Bearer {bob['access_token']}"}
             )
             assert logout.status_code == 204
-            # ...and holds at once on the replica that did not make it, Redis still down.
-            assert not introspect(second, credentials, bob["access_token"])["active"]
             proxy.restore()
             # Each replica notices on its own next ping, so wait for both (bounded).
-            for replica in fleet.replicas:
-                _eventually(
-                    lambda replica=replica: "Redis answers again" in replica.output(),
-                    "a replica using Redis again",
-                )
-            assert introspect(first, credentials, carol["access_token"])["active"]
-            assert introspect(second, credentials, alice["access_token"])["active"]
-            # The logout made during the outage holds on every replica, now from Redis.
+            _eventually(
+                lambda: bool(introspect(second, credentials, alice["access_token"])["active"]),
+                "revocation checks resuming",
+            )
+            _eventually(
+                lambda: bool(introspect(first, credentials, carol["access_token"])["active"]),
+                "revocation checks resuming on the other replica",
+            )
+            # The logout made during the outage holds on every replica.
             assert not introspect(second, credentials, bob["access_token"])["active"]
             assert not introspect(first, credentials, bob["access_token"])["active"]
         logs = "".join(replica.output() for replica in fleet.replicas)

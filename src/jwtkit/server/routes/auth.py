@@ -20,6 +20,7 @@ from ..services.views import consent_view
 from .deps import (
     AccountClaims,
     BearerClaims,
+    BearerClaimsToRevoke,
     ClientIP,
     CurrentRuntime,
     admin_claims,
@@ -125,7 +126,7 @@ async def login(body: Login, runtime: CurrentRuntime, ip: ClientIP) -> Any:
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
-    claims: BearerClaims,
+    claims: BearerClaimsToRevoke,
     runtime: CurrentRuntime,
     ip: ClientIP,
     body: Logout | None = None,

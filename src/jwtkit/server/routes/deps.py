@@ -34,6 +34,7 @@ __all__ = [
     "AccountClaims",
     "AdminClaims",
     "BearerClaims",
+    "BearerClaimsToRevoke",
     "ClientIP",
     "CurrentRuntime",
     "client_credentials",
@@ -151,6 +152,19 @@ async def bearer_claims(
 
 
 BearerClaims = Annotated[dict[str, Any], Depends(bearer_claims)]
+
+
+async def bearer_claims_to_revoke(
+    request: Request,
+    runtime: CurrentRuntime,
+    _scheme: Annotated[str | None, Security(oauth2_scheme)] = None,
+) -> dict[str, Any]:
+    """As :func:`bearer_claims` for a request that only ends the token's session (logout):
+    a denylist that cannot answer now does not stop it."""
+    return await runtime.tokens.verify_access_token(bearer_token(request), to_revoke=True)
+
+
+BearerClaimsToRevoke = Annotated[dict[str, Any], Depends(bearer_claims_to_revoke)]
 
 
 async def admin_claims(claims: BearerClaims, runtime: CurrentRuntime) -> dict[str, Any]:

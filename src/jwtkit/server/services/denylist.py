@@ -12,11 +12,8 @@ commit and the copy cannot lose a revocation; a copy for a transaction that then
 only refuses a token whose revocation was asked for anyway. When Redis cannot take the copy,
 the jtis wait in memory (and answer "revoked" here) and are written when Redis answers again.
 
-When Redis cannot answer (down, or slower than ``JWTKIT_REDIS_TIMEOUT``, as under a burst of
-logins on starved cores), the database answers: it is the record, so a check is never wrong
-for want of Redis, and only fails (503) when the database cannot answer either. (Until
-2026-12-01 such checks failed closed: introspection said ``active: false`` for live tokens
-while Redis was out.) Redis is only trusted once this
+When Redis cannot answer, revocation checks **fail closed**: every token counts as revoked,
+so introspection says ``active: false`` until Redis is back. Redis is only trusted once this
 process has copied the database's whole record into it since it last saw Redis fail (at
 start, and after every outage: revocations other replicas made meanwhile may be missing), and
 while the marker key ``{prefix}denylist:ready`` exists (a Redis that restarted empty or was
@@ -63,9 +60,9 @@ return 0
 
 
 class Denylist(Protocol):
-    async def is_revoked(self, jti: str) -> bool:
-        """True if the token was revoked (or cannot be vouched for: this server has no
-        record of it)."""
+    async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
+        """True if the token was revoked (or cannot be vouched for); ``unsure`` when the
+        denylist cannot answer now (True: fail closed; False for callers that only revoke)."""
 
     async def publish(self, revoked: Sequence[Revoked]) -> None:
         """Learn of jtis being marked revoked (inside the transaction); never raises."""
@@ -77,7 +74,7 @@ class DatabaseDenylist:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def is_revoked(self, jti: str) -> bool:
+    async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
         async with self._database.read() as session:
             row = (await session.execute(REVOKED_AT, {"jti": jti})).first()
         # A token this server signed has its row until long after it expires; no row means it
@@ -115,11 +112,11 @@ class RedisDenylist:
     def key(self, jti: str) -> str:
         return self._keys.revoked(jti)
 
-    async def is_revoked(self, jti: str) -> bool:
+    async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
         if jti in self._pending:
             return True
         if not self._redis.available:
-            return await self._fallback.is_revoked(jti)  # the record answers meanwhile
+            return unsure  # cannot be checked: fail closed (unless the caller only revokes)
         try:
             listed, ready = await (
                 self._redis.client.pipeline(transaction=False)
@@ -129,7 +126,7 @@ class RedisDenylist:
             )
         except self._redis.errors as error:
             self._redis.failed(error)
-            return await self._fallback.is_revoked(jti)
+            return unsure
         if listed:
             return True
         if ready and self._copied_at_outage == self._redis.outages:

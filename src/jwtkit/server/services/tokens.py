@@ -509,15 +509,19 @@ class TokenService:
 
     # -- checking ----------------------------------------------------------------------------
 
-    async def verify_access_token(self, token: str) -> dict[str, Any]:
-        """The claims of a live access token this server issued, or ``invalid_token``."""
+    async def verify_access_token(self, token: str, *, to_revoke: bool = False) -> dict[str, Any]:
+        """The claims of a live access token this server issued, or ``invalid_token``.
+
+        A token whose revocation cannot be checked now (Redis down) is refused, except with
+        ``to_revoke=True``: the caller only revokes it (logout, RFC 7009), and revoking must
+        keep working, above all while the denylist is out."""
         if not token or len(token) > _MAX_TOKEN_LENGTH:
             raise InvalidBearerTokenError("The access token is invalid")
         try:
             claims = await self._verified_claims(token)
         except JWTKitError:
             raise InvalidBearerTokenError("The access token is invalid or expired") from None
-        if await self._denylist.is_revoked(str(claims["jti"])):
+        if await self._denylist.is_revoked(str(claims["jti"]), unsure=not to_revoke):
             raise InvalidBearerTokenError("The access token has been revoked")
         return claims
 
@@ -606,7 +610,7 @@ class TokenService:
                 )
         if family is None:
             try:
-                claims = await self.verify_access_token(token)
+                claims = await self.verify_access_token(token, to_revoke=True)
             except InvalidBearerTokenError:
                 return
             if claims.get("client_id") != client.id:
