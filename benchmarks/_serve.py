@@ -64,7 +64,7 @@ class Replica:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server (its process and workers) has used."""
-        return sum(process_cpu_seconds(pid) for pid in process_tree(self.process.pid))
+        return tree_cpu_seconds(self.process.pid)
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -93,6 +93,11 @@ def _rss_kib(pid: int) -> int:
     except OSError:  # the process ended meanwhile
         return 0
     raise RuntimeError("no VmRSS line")  # pragma: no cover - not Linux
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its descendants (a server and its workers)."""
+    return sum(process_cpu_seconds(each) for each in process_tree(pid))
 
 
 def process_cpu_seconds(pid: int) -> float:

@@ -44,7 +44,7 @@ import jwtkit
 
 from . import _report
 from ._jwks_server import JWKSServer
-from ._serve import free_port, process_cpu_seconds, process_tree
+from ._serve import free_port, tree_cpu_seconds
 from ._svg import grouped_bars
 from ._wire import Connection, WireError
 
@@ -128,7 +128,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server (gunicorn's master and its worker too)."""
-        return sum(process_cpu_seconds(pid) for pid in process_tree(self.process.pid))
+        return tree_cpu_seconds(self.process.pid)
 
     def close(self) -> None:
         self.process.terminate()
