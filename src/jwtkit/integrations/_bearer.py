@@ -83,9 +83,8 @@ PUBLISHED_KEY_ALGORITHMS = tuple(
 
 # RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*", re.ASCII)
-_BEARER_HEADER = re.compile(
-    r"[ \t]*[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*)[ \t]*", re.ASCII
-)
+# The same characters as bytes, for the usual header's check (see _usual_bearer_token).
+_B64TOKEN_CHARACTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/"
 # The slow path's split of a header into scheme, separator and credentials.
 _SCHEME = re.compile(r"([^ \t]*)([ \t]*)(.*)", re.ASCII | re.DOTALL)
 # RFC 6749 §3.3 scope-token, and RFC 6750 §3's characters allowed in quoted values.
@@ -219,15 +218,29 @@ def wsgi_authorization(environ: Mapping[str, Any]) -> list[str]:
     return [] if value is None else [value]
 
 
+def _usual_bearer_token(value: str) -> str | None:
+    """The token of a header written the usual way, ``Bearer <b64token>``, else None (the
+    careful path decides). Every request of a protected API runs this: deleting the token's
+    characters from its bytes and finding nothing left costs half of a regular expression
+    over a JWT's few hundred characters."""
+    if not value.startswith("Bearer "):
+        return None
+    token = value[7:]
+    body = token.rstrip("=")
+    if body and body.isascii() and not body.encode("ascii").translate(None, _B64TOKEN_CHARACTERS):
+        return token
+    return None
+
+
 def read_bearer_token(authorization: Sequence[str], query: str | bytes = "") -> str | None:
     """The bearer token of a request, None if it sent none; :class:`BearerError` (400) when
     the request is malformed: a broken header, several ``Authorization`` headers, or a token
     in the URL (this resource server reads tokens from the header only, RFC 6750 §2.3 says
     URLs SHOULD NOT carry them; one in both places is §3.1's ``invalid_request``)."""
-    if len(authorization) == 1 and not query:  # the usual request, one regex
-        match = _BEARER_HEADER.fullmatch(authorization[0])
-        if match is not None:
-            return match.group(1)
+    if len(authorization) == 1 and not query:  # the usual request
+        token = _usual_bearer_token(authorization[0])
+        if token is not None:
+            return token
     in_query = query_has_token(query)
     # A WSGI server joins repeated headers with ", ": the same mistake, the same answer.
     if len(authorization) > 1 or (authorization and "," in authorization[0]):
