@@ -11,14 +11,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import socket
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["TcpProxy", "port_is_closed", "proxied_url", "target_of", "tcp_proxy"]
+__all__ = [
+    "RedisServer",
+    "TcpProxy",
+    "port_is_closed",
+    "proxied_url",
+    "redis_server",
+    "target_of",
+    "tcp_proxy",
+]
 
 Mode = Literal["forward", "refuse", "hang"]
 
@@ -148,3 +160,77 @@ def port_is_closed(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(1)
         return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+class RedisServer:
+    """A ``redis-server`` of the test's own on a loopback port, for what the shared one must
+    not be put through: a restart that loads an older snapshot. :meth:`snapshot` saves the
+    data to ``directory``; :meth:`restart` stops the server without saving and starts it
+    again, so it comes back with the snapshot and without whatever was written after it."""
+
+    def __init__(self, directory: Path) -> None:
+        from serving import free_port
+
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        executable = shutil.which("redis-server")
+        assert executable is not None, "redis-server is not installed"
+        self._process = subprocess.Popen(
+            [
+                executable,
+                *("--bind", "127.0.0.1", "--port", str(self.port)),
+                *("--dir", str(self.directory), "--dbfilename", "dump.rdb"),
+                *("--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self._answers():
+            assert self._process.poll() is None, "redis-server exited at start"
+            assert time.monotonic() < deadline, "redis-server did not start in 10 s"
+            time.sleep(0.05)
+
+    def snapshot(self) -> None:
+        with self.client() as client:
+            client.save()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.kill()  # like a crash: nothing written since the snapshot is saved
+        process.wait(timeout=10)
+
+    def client(self) -> Any:
+        """A synchronous client (a context manager that closes it)."""
+        import redis
+
+        return redis.Redis(port=self.port, socket_timeout=2, decode_responses=True)
+
+    def _answers(self) -> bool:
+        import redis
+
+        try:
+            with self.client() as client:
+                return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+
+@contextmanager
+def redis_server(directory: Path) -> Iterator[RedisServer]:
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -14,14 +14,26 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 import redis as redis_client
+from typer.testing import CliRunner
 
-from faults import TcpProxy, proxied_url, target_of, tcp_proxy
+from faults import TcpProxy, proxied_url, redis_server, target_of, tcp_proxy
 from jwtkit._denylist_keys import REVOKED_KEY_OUTLIVES_TOKEN
+from jwtkit.cli.app import app
 from jwtkit.server.services.denylist import RedisDenylist
 
-from .conftest import REDIS_URL, FakeClock, Server, basic, bearer, make_settings, running_server
+from .conftest import (
+    MASTER_KEY,
+    REDIS_URL,
+    FakeClock,
+    Server,
+    basic,
+    bearer,
+    make_settings,
+    running_server,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -270,7 +282,12 @@ async def test_rfc7009_revocation_of_an_access_token_works_while_redis_is_down(
 
 
 def _resource_server(
-    server: Server, jwks: dict[str, Any], prefix: str, *, leeway: float = 0
+    server: Server,
+    jwks: dict[str, Any],
+    prefix: str,
+    *,
+    leeway: float = 0,
+    redis_url: str | None = None,
 ) -> Any:
     """A resource server reading this server's Redis denylist directly (jwtkit.integrations)."""
     from jwtkit.integrations._bearer import BearerGuard
@@ -279,7 +296,7 @@ def _resource_server(
         issuer=server.settings.issuer,
         audience=server.settings.audience,
         keys=jwks,
-        revocation=REDIS_URL,
+        revocation=redis_url or REDIS_URL,
         redis_prefix=prefix,
         clock=server.clock,
         leeway=leeway,
@@ -371,3 +388,119 @@ async def test_a_revocation_after_exp_reaches_a_resource_server_still_accepting_
     await server.runtime.users.set_disabled("alice", True, actor="admin")
     with pytest.raises(BearerError):
         guard.authenticate([f"Bearer {token}"])
+
+
+# -- revocations Redis did not take, seen from where Redis answers ----------------------------
+
+
+async def test_a_logout_where_redis_is_out_holds_on_a_replica_that_reaches_redis(
+    replica_behind_proxy: Server,
+    other_replica: Server,
+    redis_proxy: TcpProxy,
+    redis_prefix: str,
+    direct_redis: Any,
+) -> None:
+    """Only one replica loses Redis. Before the denylist epoch, its logout waited in its own
+    memory while the other replica, trusting Redis, accepted the token for as long as that
+    replica's Redis stayed out (for good, if it died). Now the logout's transaction raises
+    the epoch and the other replica copies the record in at its next check."""
+    credentials = await other_replica.confidential_client()
+    tokens = await _logged_in(other_replica)
+    key = f"{redis_prefix}revoked:{_jti(tokens['access_token'])}"
+    assert await _introspect(other_replica, credentials, tokens["access_token"])
+    redis_proxy.refuse()  # the first replica's network to Redis breaks, for good
+    logout = await replica_behind_proxy.client.post(
+        "/auth/logout", headers=bearer(tokens["access_token"])
+    )
+    assert logout.status_code == 204
+    assert direct_redis.exists(key) == 0
+    assert other_replica.runtime.redis is not None
+    assert await other_replica.runtime.redis.check()
+    assert direct_redis.get(key) == "1"  # resource servers reading Redis refuse it too
+    assert not await _introspect(other_replica, credentials, tokens["access_token"])
+    userinfo = await other_replica.client.get(
+        "/auth/userinfo", headers=bearer(tokens["access_token"])
+    )
+    assert userinfo.status_code == 401
+
+
+async def test_admin_disable_where_redis_is_out_holds_on_the_replicas(
+    tmp_path: Path,
+    other_replica: Server,
+    redis_proxy: TcpProxy,
+    redis_prefix: str,
+    direct_redis: Any,
+) -> None:
+    """``jwtkit admin users disable`` run where Redis cannot be reached: the command exits,
+    so nothing of it waits to write the copy later; the replicas copy the record instead."""
+    credentials = await other_replica.confidential_client()
+    token = (await _logged_in(other_replica, "mallory"))["access_token"]
+    redis_proxy.refuse()
+    env = {
+        "JWTKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'jwtkit.db'}",
+        "JWTKIT_MASTER_KEY": MASTER_KEY,
+        "JWTKIT_REDIS_URL": proxied_url(REDIS_URL or "", redis_proxy),
+        "JWTKIT_REDIS_PREFIX": redis_prefix,
+        "JWTKIT_REDIS_TIMEOUT": "0.5",
+    }
+    result = await anyio.to_thread.run_sync(
+        lambda: CliRunner().invoke(app, ["admin", "users", "disable", "mallory"], env=env)
+    )
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert direct_redis.exists(f"{redis_prefix}revoked:{_jti(token)}") == 0
+    assert other_replica.runtime.redis is not None
+    assert await other_replica.runtime.redis.check()
+    assert direct_redis.get(f"{redis_prefix}revoked:{_jti(token)}") == "1"
+    assert not await _introspect(other_replica, credentials, token)
+
+
+async def test_redis_restored_from_an_older_snapshot_is_refilled_and_distrusted_meanwhile(
+    tmp_path: Path, redis_prefix: str, clock: FakeClock
+) -> None:
+    """Redis restarts from a snapshot taken before a logout: the ready marker is back, the
+    logout's key is not, and no call failed (the client's retry on a fresh connection hides
+    the restart). The replica notices the new ``run_id`` at its next check: it removes the
+    marker (resource servers reading Redis fail closed) and copies the record back in."""
+    from jwtkit.integrations._bearer import BearerError
+
+    with anyio.fail_after(60), redis_server(tmp_path) as redis:
+        settings = _settings(tmp_path, redis.url, redis_prefix)
+        async with running_server(settings, clock) as server:
+            assert server.runtime.redis is not None
+            assert await server.runtime.redis.check()
+            credentials = await server.confidential_client()
+            jwks = (await server.client.get("/.well-known/jwks.json")).json()
+            guard = _resource_server(server, jwks, redis_prefix, redis_url=redis.url)
+            token = (await _logged_in(server))["access_token"]
+            redis.snapshot()  # the marker is in the snapshot; the logout below is not
+            logout = await server.client.post("/auth/logout", headers=bearer(token))
+            assert logout.status_code == 204
+            with redis.client() as direct:
+                assert direct.exists(f"{redis_prefix}revoked:{_jti(token)}") == 1
+            redis.restart()
+            with redis.client() as direct:
+                assert direct.exists(f"{redis_prefix}revoked:{_jti(token)}") == 0
+                assert direct.exists(f"{redis_prefix}denylist:ready") == 1
+            denylist = server.runtime.denylist
+            assert isinstance(denylist, RedisDenylist)
+            copy = denylist.copy_record
+            seen_without_marker: list[bool] = []
+
+            async def copy_and_look() -> int:
+                with redis.client() as direct:
+                    seen_without_marker.append(not direct.exists(f"{redis_prefix}denylist:ready"))
+                with pytest.raises(BearerError) as meanwhile:
+                    guard.authenticate([f"Bearer {token}"])
+                assert meanwhile.value.status == 503  # not vouched for: fail closed
+                return await copy()
+
+            denylist.copy_record = copy_and_look  # type: ignore[method-assign]
+            assert await server.runtime.redis.check()
+            assert seen_without_marker == [True]
+            with redis.client() as direct:
+                assert direct.get(f"{redis_prefix}revoked:{_jti(token)}") == "1"
+                assert direct.exists(f"{redis_prefix}denylist:ready") == 1
+            assert not await _introspect(server, credentials, token)
+            with pytest.raises(BearerError) as refused:
+                guard.authenticate([f"Bearer {token}"])
+            assert refused.value.status == 401

@@ -145,6 +145,20 @@ class AccessToken(Base):
     revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
+class DenylistEpoch(Base):
+    """One row: a count raised in the same transaction as any revocation Redis could not take.
+
+    The replicas trust Redis's copy of the denylist; one that could not write a revocation
+    there (its Redis unreachable while the others' is not, or ``jwtkit admin`` run where Redis
+    is down) raises this count, and every replica that reads a count it has not copied at
+    copies the database's record into Redis (``services/denylist.py``)."""
+
+    __tablename__ = "denylist_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer)
+
+
 class KeyRingRow(Base):
     """The signing-key ring: one row, the sealed document and its revision (for CAS)."""
 

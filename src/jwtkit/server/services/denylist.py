@@ -10,14 +10,23 @@ every replica and every resource server reads with one round trip.
 The copy is written *before* the database commits, so a replica that dies between the
 commit and the copy cannot lose a revocation; a copy for a transaction that then rolls back
 only refuses a token whose revocation was asked for anyway. When Redis cannot take the copy,
-the jtis wait in memory (and answer "revoked" here) and are written when Redis answers again.
+the jtis wait in memory (and answer "revoked" here) and are written when Redis answers again;
+and the same transaction raises the **denylist epoch** (``denylist_epoch``), because the other
+replicas may reach Redis and trust it. Every replica's monitor reads the epoch on each check
+and copies the database's record into Redis when it has not copied at this epoch, answering
+from the database meanwhile: a revocation made where Redis is out (one replica's network, or
+``jwtkit admin`` on a machine that cannot reach Redis) holds everywhere within a check.
 
 When Redis cannot answer, revocation checks **fail closed**: every token counts as revoked,
 so introspection says ``active: false`` until Redis is back. Redis is only trusted once this
 process has copied the database's whole record into it since it last saw Redis fail (at
-start, and after every outage: revocations other replicas made meanwhile may be missing), and
-while the marker key ``{prefix}denylist:ready`` exists (a Redis that restarted empty or was
-flushed has lost it); until then the database answers, and the monitor copies the record in.
+start, and after every outage: revocations other replicas made meanwhile may be missing),
+at the current epoch, since the Redis server last started (its ``run_id``: a Redis restored
+from an older snapshot keeps the marker but not the revocations made since; on a new
+``run_id`` the monitor removes the marker before copying, so resource servers fail closed
+meanwhile), and while the marker key ``{prefix}denylist:ready`` exists (a Redis that
+restarted empty or was flushed has lost it); until then the database answers, and the monitor
+copies the record in.
 Resource servers reading Redis directly fail closed without the marker: the key names and
 that verdict live in :mod:`jwtkit._denylist_keys`, shared with ``jwtkit.integrations``.
 """
@@ -29,11 +38,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..._denylist_keys import REVOKED_KEY_OUTLIVES_TOKEN, DenylistKeys
 from ..db import DATABASE_UNAVAILABLE, Database
-from ..db.models import AccessToken
+from ..db.models import AccessToken, DenylistEpoch, core_table
 from ..redis_connection import RedisConnection
 from .token_statements import REVOKED_AT
 
@@ -46,6 +56,10 @@ Revoked = tuple[str, float]
 
 #: Entries written per pipeline when copying the database's record into Redis.
 _BATCH = 1000
+
+_epoch = core_table(DenylistEpoch)
+_READ_EPOCH = select(_epoch.c.epoch).where(_epoch.c.id == 1)
+_RAISE_EPOCH = update(_epoch).where(_epoch.c.id == 1).values(epoch=_epoch.c.epoch + 1)
 
 # Marks the copy complete only if this copy's own key survived it: a Redis that restarted
 # (or was flushed) halfway through has lost part of the copy and must not be marked ready.
@@ -64,8 +78,9 @@ class Denylist(Protocol):
         """True if the token was revoked (or cannot be vouched for); ``unsure`` when the
         denylist cannot answer now (True: fail closed; False for callers that only revoke)."""
 
-    async def publish(self, revoked: Sequence[Revoked]) -> None:
-        """Learn of jtis being marked revoked (inside the transaction); never raises."""
+    async def publish(self, session: AsyncSession, revoked: Sequence[Revoked]) -> None:
+        """Learn of jtis being marked revoked inside ``session``'s transaction; raises only
+        what the database raises (the transaction then rolls back, revoking nothing)."""
 
 
 class DatabaseDenylist:
@@ -81,7 +96,7 @@ class DatabaseDenylist:
         # cannot be vouched for.
         return row is None or row.revoked_at is not None
 
-    async def publish(self, revoked: Sequence[Revoked]) -> None:
+    async def publish(self, session: AsyncSession, revoked: Sequence[Revoked]) -> None:
         return None
 
 
@@ -106,6 +121,12 @@ class RedisDenylist:
         self._pending: dict[str, float] = {}
         #: ``redis.outages`` when this process last copied the whole record in (None: never).
         self._copied_at_outage: int | None = None
+        #: The database's epoch and Redis's ``run_id`` as the monitor last read them, and as
+        #: they were when this process's last complete copy began.
+        self._epoch: int | None = None
+        self._run_id: str | None = None
+        self._copied_epoch: int | None = None
+        self._copied_run_id: str | None = None
         self._copy_waits = False
         redis.on_check(self._after_ping)
 
@@ -129,13 +150,13 @@ class RedisDenylist:
             return unsure
         if listed:
             return True
-        if ready and self._copied_at_outage == self._redis.outages:
+        if ready and self._copy_is_current():
             return False
         # Redis may be missing revocations (it lost its data, or we have not copied the record
         # in since it was last down): the database answers until the monitor has.
         return await self._fallback.is_revoked(jti)
 
-    async def publish(self, revoked: Sequence[Revoked]) -> None:
+    async def publish(self, session: AsyncSession, revoked: Sequence[Revoked]) -> None:
         if not revoked:
             return
         for jti, expires_at in revoked:
@@ -145,16 +166,29 @@ class RedisDenylist:
                 await self._write(list(revoked))
             except self._redis.errors as error:
                 self._redis.failed(error)
-                log.warning("%d revocation(s) wait for Redis to answer", len(revoked))
+            else:
+                for jti, _ in revoked:
+                    self._pending.pop(jti, None)
                 return
-        for jti, _ in revoked:
-            self._pending.pop(jti, None)
+        # Replicas that reach Redis would accept these tokens: the raised epoch, committed
+        # with the revocation, makes each of them copy the record in at its next check.
+        if (await session.execute(_RAISE_EPOCH)).rowcount == 0:  # type: ignore[attr-defined]
+            await session.execute(insert(_epoch).values(id=1, epoch=1))  # deleted by hand
+        log.warning("%d revocation(s) wait for Redis to answer", len(revoked))
+
+    def _copy_is_current(self) -> bool:
+        """Whether this process's last complete copy covers everything Redis should hold."""
+        return (
+            self._copied_at_outage == self._redis.outages
+            and self._copied_epoch == self._epoch
+            and self._copied_run_id == self._run_id
+        )
 
     async def copy_record(self) -> int:
         """Copy every revoked, unexpired jti from the database into Redis; mark Redis ready.
 
         Returns how many entries were written."""
-        outages = self._redis.outages
+        outages, epoch, run_id = self._redis.outages, self._epoch, self._run_id
         token = uuid.uuid4().hex
         copy_key = self._keys.copying(token)
         await self._redis.client.set(copy_key, 1, ex=3600)
@@ -174,7 +208,11 @@ class RedisDenylist:
                 await self._write([(row.jti, row.expires_at) for row in batch])
                 written += len(batch)
         if await self._finish_copy(keys=[copy_key, self._keys.ready], args=[token]) == 1:
-            self._copied_at_outage = outages
+            self._copied_at_outage, self._copied_epoch, self._copied_run_id = (
+                outages,
+                epoch,
+                run_id,
+            )
             log.info("denylist: copied %d revoked access token(s) into Redis", written)
         return written
 
@@ -185,9 +223,21 @@ class RedisDenylist:
             await self._write(waiting)
             for jti, _ in waiting:
                 self._pending.pop(jti, None)
-        if self._copied_at_outage != self._redis.outages or not await self._redis.client.exists(
-            self._keys.ready
-        ):
+        run_id = await self._server_run_id()
+        restarted = self._run_id is not None and run_id != self._run_id
+        self._run_id = run_id  # from now on this process asks the database
+        if restarted:
+            # Redis restarted (or another server took its place) with whatever data it had:
+            # an older snapshot lacks later revocations. Resource servers must not trust it
+            # either until the record is copied back in.
+            log.warning("denylist: Redis restarted; copying the record back in")
+            await self._redis.client.delete(self._keys.ready)
+        try:
+            async with self._database.read() as session:
+                self._epoch = await session.scalar(_READ_EPOCH)
+        except DATABASE_UNAVAILABLE:
+            pass  # the copy below waits for the database too, and says so
+        if not self._copy_is_current() or not await self._redis.client.exists(self._keys.ready):
             try:
                 await self.copy_record()
             except DATABASE_UNAVAILABLE as error:  # the database answers checks until then
@@ -196,6 +246,17 @@ class RedisDenylist:
                 self._copy_waits = True
             else:
                 self._copy_waits = False
+
+    async def _server_run_id(self) -> str | None:
+        """The Redis server's ``run_id``, new at every start (None where INFO is refused)."""
+        from redis.exceptions import ResponseError
+
+        try:
+            info = await self._redis.client.info("server")
+        except ResponseError:
+            return None
+        run_id = info.get("run_id")
+        return run_id if isinstance(run_id, str) else None
 
     async def _write(self, revoked: Sequence[Revoked]) -> None:
         pipeline: Any = self._redis.client.pipeline(transaction=False)

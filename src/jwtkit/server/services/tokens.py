@@ -722,7 +722,7 @@ class TokenService:
         )
         revoked = [(row.jti, row.expires_at) for row in rows]
         # Before the commit, so a crash right after it cannot lose the Redis copy.
-        await self._denylist.publish(revoked)
+        await self._denylist.publish(session, revoked)
         return revoked
 
 
