@@ -87,6 +87,41 @@ def test_postgres_going_away_or_silent_answers_503_and_service_resumes_by_itself
     assert "database unavailable" in output
 
 
+def test_a_silent_postgres_costs_a_request_one_timeout_and_a_burst_two(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    """With packets vanishing, a statement times out after JWTKIT_DATABASE_TIMEOUT; before,
+    the rollback (or the polite close) of its connection then waited on the silent database
+    for another timeout, and requests queued for a pooled connection waited up to 10 s more
+    (a burst of 30 took 11 s with a 1 s timeout). Bounds in units of the timeout, with room
+    for a loaded machine: the failures being fixed cost whole timeouts."""
+    assert POSTGRES_URL is not None
+    timeout = 1.0
+    with tcp_proxy(*target_of(POSTGRES_URL)) as proxy:
+        env = fleet_env(proxied_url(postgres_database, proxy), database_timeout=timeout)
+        with run_fleet(tmp_path, 1, env) as fleet, fleet.http(0) as http:
+            tokens = register_and_login(http, "alice")
+            bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+
+            def userinfo(_: object = None) -> float:
+                started = time.monotonic()
+                _assert_unavailable(http.get("/auth/userinfo", headers=bearer))
+                return time.monotonic() - started
+
+            assert http.get("/auth/userinfo", headers=bearer).status_code == 200
+            proxy.hang()  # a connection used a moment ago: its statement times out
+            assert userinfo() < 1.6 * timeout
+            proxy.restore()
+            _eventually(lambda: _ready(http), "readiness after PostgreSQL came back")
+            assert http.get("/auth/userinfo", headers=bearer).status_code == 200
+            time.sleep(1.2)  # idle long enough that the next checkout pings the connection
+            proxy.hang()
+            assert userinfo() < 1.6 * timeout  # the ping times out
+            with ThreadPoolExecutor(30) as pool:
+                burst = list(pool.map(userinfo, range(30)))
+            assert max(burst) < 2.6 * timeout, sorted(burst)
+
+
 def test_redis_going_away_fails_limits_open_and_revocation_checks_closed_then_recovers(
     tmp_path: Path, postgres_database: str, redis_prefix: str
 ) -> None:

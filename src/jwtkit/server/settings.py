@@ -60,8 +60,9 @@ class Settings(BaseSettings):
         5.0,
         gt=0,
         le=300,
-        description="Seconds to wait for PostgreSQL to connect or answer a query before the "
-        "request gets 503 temporarily_unavailable (migrations are not bounded by it).",
+        description="Seconds to wait for PostgreSQL to connect or answer a query, or for a "
+        "pooled connection, before the request gets 503 temporarily_unavailable (migrations "
+        "are not bounded by it).",
     )
 
     # -- tokens ------------------------------------------------------------------------------

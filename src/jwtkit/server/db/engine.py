@@ -67,7 +67,9 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            options.update(pool_size=10, max_overflow=10, pool_timeout=10)
+            # Waiting for a free pooled connection is bounded like the rest: a burst against
+            # a silent database answers 503 after ``timeout``, not after a queue of them.
+            options.update(pool_size=10, max_overflow=10, pool_timeout=timeout or 10)
             if timeout is not None:
                 options["connect_args"] = {"timeout": timeout, "command_timeout": timeout}
         url_parts = make_url(self.url)
@@ -78,6 +80,7 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             _ping_when_idle(self.engine)
+            _discard_on_timeout(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads of one statement need no transaction: on PostgreSQL a transaction is two more
         # round trips (BEGIN, COMMIT), on SQLite it would take the write lock (BEGIN
@@ -201,10 +204,28 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
                 raise InvalidatePoolError(f"ping failed: {type(error).__name__}") from error
             # Alive but slow (a timeout under load): this request fails (503) and only this
             # connection is discarded; replacing the whole pool would add load to a database
-            # that is already struggling.
+            # that is already struggling. Closed at once: a polite close would wait on the
+            # silent database for another timeout.
+            dbapi_connection.driver_connection.terminate()
             raise
         if not alive:
             raise InvalidatePoolError("ping failed")
+
+
+def _discard_on_timeout(engine: AsyncEngine) -> None:
+    """A statement that timed out leaves its connection in an unknown state, and rolling it
+    back (or closing it politely) would wait on the same silent database for another
+    timeout: close that connection at once (only that one; the others may be fine) and let
+    the request fail, within one ``timeout``."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        if not isinstance(context.original_exception, (asyncio.TimeoutError, TimeoutError)):
+            return
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False
+        if context.connection is not None:
+            context.connection.connection.driver_connection.terminate()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
