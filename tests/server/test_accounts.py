@@ -205,6 +205,10 @@ async def test_security_events_are_audited_as_rows_and_log_lines(
     admin = bearer(await server.create_admin())
     await server.register("alice", PASSWORD)
     await server.client.post("/auth/login", json={"username": "alice", "password": "nope nope"})
+    # A password typed into the username field names no account: it is not written down.
+    await server.client.post(
+        "/auth/login", json={"username": "Tr0ub4dor&3xyz", "password": "alice-typed-it"}
+    )
     tokens = await server.login("alice")
     spent = tokens["refresh_token"]
     await server.client.post(
@@ -239,8 +243,12 @@ async def test_security_events_are_audited_as_rows_and_log_lines(
         assert events.count(expected) == logged.count(expected) >= 1, expected
     failed = next(line for line in lines if line["event"] == "login_failed")
     assert failed["ip"] == "127.0.0.1" and failed["account"] == "alice"
+    assert failed["user_id"] is not None
     text = json.dumps(lines) + " ".join(row.detail for row in rows)
     assert PASSWORD not in text and "nope nope" not in text
+    assert "tr0ub4dor" not in text.lower() and "alice-typed-it" not in text
+    unknown = [line for line in lines if line["event"] == "login_failed"][1]
+    assert unknown["unknown_account"] is True and unknown["user_id"] is None
     assert spent not in text and fresh["refresh_token"] not in text
 
 

@@ -207,7 +207,16 @@ class UserService:
             if not await self._passwords.verify(stored, password):
                 user = None
         if user is None:
-            await self._audit.record_alone("login_failed", ip=ip, client_id=client_id, account=key)
+            # A name no account has is not written down: it is often a password typed into
+            # the wrong field, and the log and the audit table are read by more people.
+            named = {"account": key} if found is not None else {"unknown_account": True}
+            await self._audit.record_alone(
+                "login_failed",
+                user_id=found.id if found is not None else None,
+                ip=ip,
+                client_id=client_id,
+                **named,
+            )
             raise InvalidGrantError(_LOGIN_FAILED)
         await self._limits.login_succeeded(account, ip)
         if self._passwords.needs_rehash(user.password_hash):
