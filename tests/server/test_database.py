@@ -84,6 +84,12 @@ async def test_a_new_sqlite_file_is_private_and_a_shared_one_is_warned_about(
         await Database(f"sqlite:///{tmp_path / 'directory.db'}").close()
     assert stat.S_IMODE(new.stat().st_mode) == 0o600
     assert stat.S_IMODE(shared.stat().st_mode) == 0o644
+    # A link to a file not there yet (a volume's data path): its target is made 0600 too.
+    link, target = tmp_path / "link.db", tmp_path / "elsewhere" / "target.db"
+    target.parent.mkdir()
+    link.symlink_to(target)
+    await Database(f"sqlite:///{link}").close()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
     warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
     assert warnings == [
         f"{shared} (mode 644) can be read or written by other users: the database holds "
