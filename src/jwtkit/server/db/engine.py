@@ -132,9 +132,10 @@ def _create_private(path: str | None) -> None:
     world-readable under the usual umask. Its -wal and -shm files take the file's mode.
     An existing file keeps its mode (an operator may have chosen it; a warning names it, and
     its -wal and -shm files, when other users may read them), and so does the target of a
-    symlink; a symlink to no file yet gets its target created 0600; a ``file:`` name or a URL with ``uri=true`` (where the file SQLite opens is not
-    the path) is left to SQLite, as is a missing directory (SQLite says so). In-memory URLs
-    never get here: they are refused."""
+    symlink; a symlink to no file yet gets its target created 0600. A ``file:`` name or a
+    URL with ``uri=true`` (where the file SQLite opens is not the path) is left to SQLite,
+    as is a missing directory (SQLite says so). In-memory URLs never get here: they are
+    refused."""
     if not path or path.startswith("file:"):
         return
     if os.path.islink(path) and not os.path.exists(path):
