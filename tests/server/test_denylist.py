@@ -124,22 +124,31 @@ async def test_revocation_is_copied_to_redis_until_the_token_expires(
     )
 
 
-async def test_introspection_fails_closed_while_redis_is_down_and_recovers(
-    replica_behind_proxy: Server, redis_proxy: TcpProxy
+async def test_introspection_reads_the_database_while_redis_is_down_and_recovers(
+    replica_behind_proxy: Server, other_replica: Server, redis_proxy: TcpProxy
 ) -> None:
+    """While Redis cannot answer, the database (the record every revocation is written to)
+    does: a live token stays active and a revoked one, revoked by another replica during the
+    outage, is refused at once. (Until 2026-12-01 every token counted as revoked, so a burst
+    that starved Redis's answers turned live tokens inactive.)"""
     server = replica_behind_proxy
     credentials = await server.confidential_client()
     token = (await _logged_in(server))["access_token"]
+    other = (await _logged_in(server, "bob"))["access_token"]
     assert await _introspect(server, credentials, token)
     redis_proxy.refuse()
-    assert not await _introspect(server, credentials, token)  # cannot be checked: inactive
+    assert await _introspect(server, credentials, token)  # the database answers: active
+    assert server.runtime.redis is not None and not server.runtime.redis.available
+    revoked = await other_replica.client.post("/auth/logout", headers=bearer(other))
+    assert revoked.status_code == 204
+    assert not await _introspect(server, credentials, other)
     ready = await server.client.get("/readyz")
     assert ready.status_code == 200  # the database answers: degraded, not out
     assert ready.json() == {"status": "degraded", "database": "ok", "redis": "unreachable"}
     redis_proxy.restore()
-    assert server.runtime.redis is not None
     assert await server.runtime.redis.check()
     assert await _introspect(server, credentials, token)
+    assert not await _introspect(server, credentials, other)
     assert (await server.client.get("/readyz")).json()["redis"] == "ok"
 
 
@@ -185,11 +194,13 @@ async def test_a_replica_that_saw_the_outage_copies_the_record_back(
         async with running_server(settings, clock) as doomed:
             redis_proxy.refuse()
             doomed_proxy.refuse()
-            assert not await _introspect(replica_behind_proxy, credentials, tokens["access_token"])
+            assert await _introspect(replica_behind_proxy, credentials, tokens["access_token"])
             response = await doomed.client.post(
                 "/auth/logout", headers=bearer(tokens["access_token"])
             )
             assert response.status_code == 204  # recorded in the database only
+            # The database answers while Redis is out: refused on the other replica at once.
+            assert not await _introspect(replica_behind_proxy, credentials, tokens["access_token"])
         # ... and that replica is gone, its copy never written.
     assert direct_redis.exists(f"{redis_prefix}revoked:{jti}") == 0
     redis_proxy.restore()
@@ -246,13 +257,16 @@ async def test_copy_cut_short_by_a_redis_restart_is_not_marked_ready(
     assert direct_redis.exists(f"{redis_prefix}revoked:{_jti(tokens['access_token'])}") == 1
 
 
-async def test_userinfo_refuses_tokens_while_redis_is_down(
+async def test_userinfo_checks_tokens_in_the_database_while_redis_is_down(
     replica_behind_proxy: Server, redis_proxy: TcpProxy
 ) -> None:
     server = replica_behind_proxy
     token = (await _logged_in(server))["access_token"]
+    revoked = (await _logged_in(server, "bob"))["access_token"]
+    assert (await server.client.post("/auth/logout", headers=bearer(revoked))).status_code == 204
     redis_proxy.refuse()
-    response = await server.client.get("/auth/userinfo", headers=bearer(token))
+    assert (await server.client.get("/auth/userinfo", headers=bearer(token))).status_code == 200
+    response = await server.client.get("/auth/userinfo", headers=bearer(revoked))
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_token"
     redis_proxy.restore()
@@ -504,3 +518,33 @@ async def test_redis_restored_from_an_older_snapshot_is_refilled_and_distrusted_
             with pytest.raises(BearerError) as refused:
                 guard.authenticate([f"Bearer {token}"])
             assert refused.value.status == 401
+
+
+async def test_a_logout_whose_transaction_failed_after_its_redis_copy_can_be_done_again(
+    replica_behind_proxy: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    """The copy is written before the commit; a commit that then fails leaves Redis saying
+    "revoked" for a logout that never happened. The logout tried again reads the database,
+    so it ends the session instead of being refused as already revoked (before, the retry
+    got 401 and the refresh token stayed live)."""
+    server = replica_behind_proxy
+    tokens = await _logged_in(server)
+    audit = server.runtime.audit
+    record = audit.record
+
+    async def fail_once(*args: Any, **kwargs: Any) -> None:
+        audit.record = record  # type: ignore[method-assign]
+        raise TimeoutError("the database stopped answering before COMMIT")
+
+    audit.record = fail_once  # type: ignore[method-assign]
+    first = await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
+    assert first.status_code == 503  # nothing was revoked...
+    key = f"{redis_prefix}revoked:{_jti(tokens['access_token'])}"
+    assert direct_redis.get(key) == "1"  # ...but the copy was written before the commit
+    again = await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
+    assert again.status_code == 204
+    refresh = await server.client.post(
+        "/auth/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    )
+    assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"

@@ -123,7 +123,7 @@ async def test_a_silent_redis_costs_one_timeout_then_is_skipped_until_it_answers
         response = await server.client.post(
             "/auth/introspect", data={"token": token}, headers=basic(*credentials)
         )
-        assert response.json() == {"active": False}
+        assert response.json()["active"] is True  # the database answers meanwhile
         await server.login("alice")  # limits fail open
     assert not redis.available
     # After the first timeout the 40 calls did not try Redis again (each would have needed

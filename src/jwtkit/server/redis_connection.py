@@ -4,11 +4,11 @@ With ``JWTKIT_REDIS_URL`` the rate limits and the access-token denylist live in 
 must keep answering when Redis does not. Every command waits at most ``redis_timeout``; a
 connection that Redis dropped (a restart) is retried once, on a fresh connection. After any
 failure the connection counts as *down*: callers skip Redis at once (the limiter counts in
-each process, the denylist fails closed) instead of each request waiting out a timeout, until
-the monitor's next ping gets an answer. The monitor pings every ``check_interval`` seconds and
-calls its listeners on every successful ping, saying whether Redis has just come back, so the
-denylist can copy the database's record back in after an outage or a restart that lost the
-data.
+each process, the database answers revocation checks) instead of each request waiting out a
+timeout, until the monitor's next ping gets an answer. The monitor pings every
+``check_interval`` seconds and calls its listeners on every successful ping, saying whether
+Redis has just come back, so the denylist can copy the database's record back in after an
+outage or a restart that lost the data.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class RedisConnection:
         if self.available:
             log.warning(
                 "Redis is unreachable (%s): rate limits are counted by each process alone and "
-                "access tokens are refused until it answers again",
+                "revocation checks read the database until it answers again",
                 type(error).__name__,
             )
             self.outages += 1
@@ -96,7 +96,7 @@ class RedisConnection:
             return False
         recovered = not self.available
         if recovered:
-            log.warning("Redis answers again: rate limits and revocation checks resume")
+            log.warning("Redis answers again: rate limits and revocation checks use it again")
         self.available = True
         for listener in self._listeners:
             try:

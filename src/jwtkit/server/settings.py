@@ -54,7 +54,8 @@ class Settings(BaseSettings):
         gt=0,
         le=30,
         description="Seconds to wait for Redis before counting it as down (rate limits then "
-        "count in each process, revocation checks fail closed, until it answers a ping again).",
+        "count in each process, the database answers revocation checks, until it answers a "
+        "ping again).",
     )
     database_timeout: float = Field(
         5.0,

@@ -3,7 +3,8 @@
 ``/readyz`` is 503 when the database cannot answer: nothing works without it, and a load
 balancer should send requests elsewhere. Redis is reported but does not fail readiness:
 every replica shares the one Redis, so taking replicas out over it would turn a degraded
-service (limits counted per process, revocation checks fail closed) into no service at all.
+service (limits counted per process, revocation checked in the database) into no service
+at all.
 """
 
 from __future__ import annotations

@@ -7,26 +7,29 @@ marks revoked. :class:`DatabaseDenylist` reads the table. :class:`RedisDenylist`
 expiring an hour after the token does: the most leeway a resource server may allow), that
 every replica and every resource server reads with one round trip.
 
-The copy is written *before* the database commits, so a replica that dies between the
-commit and the copy cannot lose a revocation; a copy for a transaction that then rolls back
-only refuses a token whose revocation was asked for anyway. When Redis cannot take the copy,
-the jtis wait in memory (and answer "revoked" here) and are written when Redis answers again;
-and the same transaction raises the **denylist epoch** (``denylist_epoch``), because the other
-replicas may reach Redis and trust it. Every replica's monitor reads the epoch on each check
-and copies the database's record into Redis when it has not copied at this epoch, answering
-from the database meanwhile: a revocation made where Redis is out (one replica's network, or
-``jwtkit admin`` on a machine that cannot reach Redis) holds everywhere within a check.
+**Writing.** The copy is written *before* the database commits, so a replica that dies
+between the commit and the copy cannot lose a revocation. A copy for a transaction that then
+rolls back only refuses a token whose revocation was asked for anyway, and a logout or RFC
+7009 revocation tried again reads the database (``from_record``), so it is done, not
+refused. When Redis cannot take the copy, the jtis wait in memory (and answer "revoked"
+here) until Redis answers again, and the same transaction raises the **denylist epoch**
+(``denylist_epoch``): the other replicas may reach Redis and trust it. Every replica's
+monitor reads the epoch at each check and copies the database's record into Redis when it
+has not copied at this epoch, answering from the database meanwhile. So a revocation made
+where Redis is out (one replica's network, ``jwtkit admin`` on a machine that cannot reach
+Redis) holds everywhere within a check and the copy.
 
-When Redis cannot answer, revocation checks **fail closed**: every token counts as revoked,
-so introspection says ``active: false`` until Redis is back. Redis is only trusted once this
-process has copied the database's whole record into it since it last saw Redis fail (at
-start, and after every outage: revocations other replicas made meanwhile may be missing),
-at the current epoch, since the Redis server last started (its ``run_id``: a Redis restored
-from an older snapshot keeps the marker but not the revocations made since; on a new
-``run_id`` the monitor removes the marker before copying, so resource servers fail closed
-meanwhile), and while the marker key ``{prefix}denylist:ready`` exists (a Redis that
-restarted empty or was flushed has lost it); until then the database answers, and the monitor
-copies the record in.
+**Reading.** Redis is trusted only while the marker key ``{prefix}denylist:ready`` exists (a
+Redis that restarted empty or was flushed has lost it) and this process's last complete copy
+of the record is current: made since it last saw Redis fail (revocations other replicas made
+during an outage may be missing), at the epoch it last read, and since the Redis server last
+started (its ``run_id``: a Redis restored from an older snapshot keeps the marker but not the
+revocations made after it; on a new ``run_id`` the monitor removes the marker before copying,
+so resource servers fail closed meanwhile). Otherwise, and whenever Redis cannot answer
+(down, or slower than ``JWTKIT_REDIS_TIMEOUT``, as under a burst of logins on starved
+cores), the database answers: it is the record, so a check is never wrong for want of Redis,
+and it fails (503) only when the database cannot answer either. (Until 2026-12-01 checks
+failed closed while Redis was out: introspection said ``active: false`` for live tokens.)
 Resource servers reading Redis directly fail closed without the marker: the key names and
 that verdict live in :mod:`jwtkit._denylist_keys`, shared with ``jwtkit.integrations``.
 """
@@ -74,9 +77,9 @@ return 0
 
 
 class Denylist(Protocol):
-    async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
-        """True if the token was revoked (or cannot be vouched for); ``unsure`` when the
-        denylist cannot answer now (True: fail closed; False for callers that only revoke)."""
+    async def is_revoked(self, jti: str, *, from_record: bool = False) -> bool:
+        """True if the token was revoked (or cannot be vouched for: this server has no
+        record of it). ``from_record``: ask the database whatever any copy says."""
 
     async def publish(self, session: AsyncSession, revoked: Sequence[Revoked]) -> None:
         """Learn of jtis being marked revoked inside ``session``'s transaction; raises only
@@ -89,7 +92,7 @@ class DatabaseDenylist:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
+    async def is_revoked(self, jti: str, *, from_record: bool = False) -> bool:
         async with self._database.read() as session:
             row = (await session.execute(REVOKED_AT, {"jti": jti})).first()
         # A token this server signed has its row until long after it expires; no row means it
@@ -133,11 +136,13 @@ class RedisDenylist:
     def key(self, jti: str) -> str:
         return self._keys.revoked(jti)
 
-    async def is_revoked(self, jti: str, *, unsure: bool = True) -> bool:
+    async def is_revoked(self, jti: str, *, from_record: bool = False) -> bool:
+        if from_record:
+            return await self._fallback.is_revoked(jti)
         if jti in self._pending:
             return True
         if not self._redis.available:
-            return unsure  # cannot be checked: fail closed (unless the caller only revokes)
+            return await self._fallback.is_revoked(jti)  # the record answers meanwhile
         try:
             listed, ready = await (
                 self._redis.client.pipeline(transaction=False)
@@ -147,7 +152,7 @@ class RedisDenylist:
             )
         except self._redis.errors as error:
             self._redis.failed(error)
-            return unsure
+            return await self._fallback.is_revoked(jti)
         if listed:
             return True
         if ready and self._copy_is_current():

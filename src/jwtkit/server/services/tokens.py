@@ -512,16 +512,17 @@ class TokenService:
     async def verify_access_token(self, token: str, *, to_revoke: bool = False) -> dict[str, Any]:
         """The claims of a live access token this server issued, or ``invalid_token``.
 
-        A token whose revocation cannot be checked now (Redis down) is refused, except with
-        ``to_revoke=True``: the caller only revokes it (logout, RFC 7009), and revoking must
-        keep working, above all while the denylist is out."""
+        ``to_revoke=True`` is for a caller that only revokes the token (logout, RFC 7009):
+        the database, the record, says whether it is revoked, whatever Redis holds. A logout
+        whose transaction failed after its Redis copy was written left a copy of a revocation
+        that never happened; the logout tried again must still be done, not refused."""
         if not token or len(token) > _MAX_TOKEN_LENGTH:
             raise InvalidBearerTokenError("The access token is invalid")
         try:
             claims = await self._verified_claims(token)
         except JWTKitError:
             raise InvalidBearerTokenError("The access token is invalid or expired") from None
-        if await self._denylist.is_revoked(str(claims["jti"]), unsure=not to_revoke):
+        if await self._denylist.is_revoked(str(claims["jti"]), from_record=to_revoke):
             raise InvalidBearerTokenError("The access token has been revoked")
         return claims
 
