@@ -168,9 +168,11 @@ class RedisServer:
     data to ``directory``; :meth:`restart` stops the server without saving and starts it
     again, so it comes back with the snapshot and without whatever was written after it."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *config: str) -> None:
+        """``config``: more command-line options, such as an ACL that refuses INFO."""
         from serving import free_port
 
+        self.config = config
         self.directory = directory
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
@@ -185,6 +187,7 @@ class RedisServer:
                 *("--bind", "127.0.0.1", "--port", str(self.port)),
                 *("--dir", str(self.directory), "--dbfilename", "dump.rdb"),
                 *("--save", "", "--appendonly", "no"),
+                *self.config,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -227,8 +230,8 @@ class RedisServer:
 
 
 @contextmanager
-def redis_server(directory: Path) -> Iterator[RedisServer]:
-    server = RedisServer(directory)
+def redis_server(directory: Path, *config: str) -> Iterator[RedisServer]:
+    server = RedisServer(directory, *config)
     server.start()
     try:
         yield server

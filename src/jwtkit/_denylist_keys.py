@@ -24,7 +24,7 @@ REVOKED_KEY_OUTLIVES_TOKEN = 3600
 class DenylistKeys:
     """The denylist's key names under one prefix (the server's ``redis_prefix``)."""
 
-    __slots__ = ("_copying", "_revoked", "prefix", "ready")
+    __slots__ = ("_canary", "_copying", "_revoked", "prefix", "ready")
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
@@ -32,6 +32,7 @@ class DenylistKeys:
         self.ready = f"{prefix}denylist:ready"
         self._revoked = f"{prefix}revoked:"
         self._copying = f"{prefix}denylist:copying:"
+        self._canary = f"{prefix}denylist:canary:"
 
     def revoked(self, jti: str) -> str:
         """The key whose presence says the token with this ``jti`` was revoked."""
@@ -40,6 +41,12 @@ class DenylistKeys:
     def copying(self, token: str) -> str:
         """The key one copy of the record sets first and must find still there at its end."""
         return self._copying + token
+
+    def canary(self, process: str) -> str:
+        """The key one server process rewrites at every check and expects to read back: a
+        Redis that lost writes (restored from an older snapshot, failed over) has another
+        value or none."""
+        return self._canary + process
 
 
 def denylist_verdict(listed: object, ready: object) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,21 @@ from .conftest import (
 )
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The servers' clock starts at the real time: ``jwtkit admin`` (run by some tests here)
+    revokes by the real clock, and replicas compare revocation times with their own."""
+    return FakeClock(time.time())
+
+
+@pytest.fixture
+def checks_by_the_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No monitor in the background: the test's own ``check()`` calls are all there are."""
+    from jwtkit.server.redis_connection import RedisConnection
+
+    monkeypatch.setattr(RedisConnection, "start", lambda self: None)
 
 
 @pytest.fixture
@@ -468,16 +484,27 @@ async def test_admin_disable_where_redis_is_out_holds_on_the_replicas(
     assert not await _introspect(other_replica, credentials, token)
 
 
+# Redis 7's ACL syntax on the command line: every command but INFO, as hardened setups do.
+_NO_INFO = ("--user", "default", "on", "nopass", "~*", "&*", "+@all", "-info")
+
+
+@pytest.mark.parametrize("config", [(), _NO_INFO], ids=["redis", "redis-refusing-INFO"])
 async def test_redis_restored_from_an_older_snapshot_is_refilled_and_distrusted_meanwhile(
-    tmp_path: Path, redis_prefix: str, clock: FakeClock
+    tmp_path: Path,
+    redis_prefix: str,
+    clock: FakeClock,
+    config: tuple[str, ...],
+    checks_by_the_test: None,
 ) -> None:
     """Redis restarts from a snapshot taken before a logout: the ready marker is back, the
     logout's key is not, and no call failed (the client's retry on a fresh connection hides
-    the restart). The replica notices the new ``run_id`` at its next check: it removes the
-    marker (resource servers reading Redis fail closed) and copies the record back in."""
+    the restart). At its next check the replica finds that its canary key does not hold the
+    value it last wrote there: it removes the marker (resource servers reading Redis fail
+    closed) and copies the record back in. Also where Redis refuses INFO (a first version
+    compared INFO's run_id, and there saw nothing)."""
     from jwtkit.integrations._bearer import BearerError
 
-    with anyio.fail_after(60), redis_server(tmp_path) as redis:
+    with anyio.fail_after(60), redis_server(tmp_path, *config) as redis:
         settings = _settings(tmp_path, redis.url, redis_prefix)
         async with running_server(settings, clock) as server:
             assert server.runtime.redis is not None
@@ -548,3 +575,116 @@ async def test_a_logout_whose_transaction_failed_after_its_redis_copy_can_be_don
         data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
     )
     assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
+
+
+async def test_admin_disable_without_the_replicas_redis_settings_holds_on_the_replicas(
+    tmp_path: Path, other_replica: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    """``jwtkit admin`` run with the database's settings only (no JWTKIT_REDIS_URL), or with
+    another prefix: it writes no copy the replicas read and cannot tell. Every revocation it
+    makes raises the epoch, so the replicas copy it in at their next check."""
+    credentials = await other_replica.confidential_client()
+    tokens = [(await _logged_in(other_replica, name))["access_token"] for name in ("amy", "ben")]
+    base = {
+        "JWTKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'jwtkit.db'}",
+        "JWTKIT_MASTER_KEY": MASTER_KEY,
+        "JWTKIT_REDIS_URL": None,
+    }
+    other_prefix = {**base, "JWTKIT_REDIS_URL": REDIS_URL, "JWTKIT_REDIS_PREFIX": "not-theirs:"}
+    for name, env in (("amy", base), ("ben", other_prefix)):
+        result = await anyio.to_thread.run_sync(
+            lambda env=env, name=name: CliRunner().invoke(
+                app, ["admin", "users", "disable", name], env=env
+            )
+        )
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert other_replica.runtime.redis is not None
+    assert await other_replica.runtime.redis.check()
+    for token in tokens:
+        assert direct_redis.get(f"{redis_prefix}revoked:{_jti(token)}") == "1"
+        assert not await _introspect(other_replica, credentials, token)
+    direct_redis.delete(*direct_redis.keys("not-theirs:*"))
+
+
+async def test_copying_the_record_holds_no_lock_that_stops_logins(
+    replica_behind_proxy: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    """The copy reads in pages, each a read of its own: on SQLite one transaction around
+    the whole copy held the write lock, and every login waited for the copy to end (9 s for
+    200,000 revoked tokens in review)."""
+    server = replica_behind_proxy
+    tokens = await _logged_in(server)
+    assert (
+        await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
+    ).status_code == 204
+    denylist = server.runtime.denylist
+    assert isinstance(denylist, RedisDenylist)
+    write = denylist._write
+    logins: list[int] = []
+
+    async def write_while_someone_logs_in(revoked: Any) -> None:
+        await write(revoked)
+        with anyio.fail_after(10):  # a login waiting on the write lock would take 30 s
+            await server.register("newcomer", "correct horse battery")
+            logins.append(len((await server.login("newcomer"))["access_token"]))
+
+    denylist._write = write_while_someone_logs_in  # type: ignore[method-assign]
+    direct_redis.delete(f"{redis_prefix}denylist:ready")
+    await denylist.copy_record()
+    denylist._write = write  # type: ignore[method-assign]
+    assert logins and direct_redis.exists(f"{redis_prefix}denylist:ready") == 1
+
+
+async def test_a_logout_and_a_revocation_racing_while_redis_is_out_both_finish(
+    postgres_database: str, redis_prefix: str, clock: FakeClock
+) -> None:
+    """Review: a logout (its access token, and the refresh token of another session) and an
+    RFC 7009 revocation of that refresh token on another replica, with Redis out. When the
+    epoch was one row, the logout locked it and then waited for the session's row, which the
+    revocation held while it waited for the epoch's row: PostgreSQL killed one (503). The
+    epoch is now a row added per revocation: nobody waits for it."""
+    import asyncio
+
+    assert REDIS_URL is not None
+    with tcp_proxy(*target_of(REDIS_URL)) as proxy:
+        settings = make_settings(
+            postgres_database,
+            redis_url=proxied_url(REDIS_URL, proxy),
+            redis_prefix=redis_prefix,
+            redis_timeout=0.5,
+        )
+        async with running_server(settings, clock) as one, running_server(settings, clock) as two:
+            await one.register("alice", "correct horse battery")
+            first, second = await one.login("alice"), await one.login("alice")
+            proxy.refuse()
+            denylist = one.runtime.denylist
+            publish = denylist.publish
+            holding, go_on = asyncio.Event(), asyncio.Event()
+
+            async def hold_after_the_first(session: Any, revoked: Any) -> None:
+                await publish(session, revoked)
+                if not holding.is_set():
+                    holding.set()
+                    await go_on.wait()
+
+            denylist.publish = hold_after_the_first  # type: ignore[method-assign]
+            logout = asyncio.create_task(
+                one.client.post(
+                    "/auth/logout",
+                    headers=bearer(first["access_token"]),
+                    json={"refresh_token": second["refresh_token"]},
+                )
+            )
+            with anyio.fail_after(30):
+                await holding.wait()
+                revoke = asyncio.create_task(
+                    two.client.post(
+                        "/auth/revoke",
+                        data={"token": second["refresh_token"], "client_id": "jwtkit-first-party"},
+                    )
+                )
+                await asyncio.sleep(0.5)  # the revocation is now waiting for the logout
+                go_on.set()
+                logged_out, revoked = await asyncio.gather(logout, revoke)
+            assert logged_out.status_code == 204, logged_out.text
+            assert revoked.status_code == 200, revoked.text

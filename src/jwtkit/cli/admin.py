@@ -54,7 +54,7 @@ def _run(database_url: str | None, action: Callable[[Any], Awaitable[T]]) -> T:
     from ..server.runtime import open_runtime
 
     async def main() -> T:
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings, short_lived=True) as runtime:
             return await action(runtime)
 
     try:

@@ -76,12 +76,17 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, clock: Callable[[], float] = time.time, migrate: bool = True
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    migrate: bool = True,
+    short_lived: bool = False,
 ) -> AsyncIterator[Runtime]:
     """Open the database (and Redis) and wire the services; close everything on exit.
 
     Redis's monitor is not started here (``jwtkit admin`` needs none): the server's lifespan
-    starts it."""
+    starts it. ``short_lived`` (``jwtkit admin``): every revocation also raises the denylist
+    epoch, so the replicas copy it into their Redis whatever this process reached."""
     await check_master_key(settings)
     migrated = await _migrate(settings) if migrate else (None, "")
     database = Database(settings.database_url, timeout=settings.database_timeout)
@@ -97,10 +102,12 @@ async def open_runtime(
         if settings.redis_url is not None:
             redis = RedisConnection(settings.redis_url, timeout=settings.redis_timeout)
             limiter = RateLimiter.on_redis(redis, prefix=settings.redis_prefix)
-            denylist = RedisDenylist(redis, database, prefix=settings.redis_prefix, clock=clock)
+            denylist = RedisDenylist(
+                redis, database, prefix=settings.redis_prefix, clock=clock, announce=short_lived
+            )
         else:
             limiter = RateLimiter()
-            denylist = DatabaseDenylist(database)
+            denylist = DatabaseDenylist(database, clock=clock, announce=short_lived)
         tokens = TokenService(database, keys, settings, master_key, denylist, audit, clock)
         passwords = PasswordHashing(
             memory_kib=settings.argon2_memory_kib,

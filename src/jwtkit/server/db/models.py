@@ -142,21 +142,24 @@ class AccessToken(Base):
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     family_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
-    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: Indexed for the denylist's copies of what was revoked since a given time.
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
 
 
 class DenylistEpoch(Base):
-    """One row: a count raised in the same transaction as any revocation Redis could not take.
+    """A row added in the same transaction as a revocation Redis may not have: the epoch is
+    the highest ``id``.
 
     The replicas trust Redis's copy of the denylist; one that could not write a revocation
-    there (its Redis unreachable while the others' is not, or ``jwtkit admin`` run where Redis
-    is down) raises this count, and every replica that reads a count it has not copied at
-    copies the database's record into Redis (``services/denylist.py``)."""
+    there (its Redis unreachable while the others' is not), and ``jwtkit admin`` (which may
+    not reach the replicas' Redis at all), add a row, and every replica that reads an epoch
+    it has not copied at copies the recent revocations into Redis (``services/denylist.py``).
+    Rows are only added: no transaction waits for another's lock on them."""
 
-    __tablename__ = "denylist_epoch"
+    __tablename__ = "denylist_epochs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    epoch: Mapped[int] = mapped_column(Integer)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[float] = mapped_column(Float)
 
 
 class KeyRingRow(Base):

@@ -12,20 +12,23 @@ between the commit and the copy cannot lose a revocation. A copy for a transacti
 rolls back only refuses a token whose revocation was asked for anyway, and a logout or RFC
 7009 revocation tried again reads the database (``from_record``), so it is done, not
 refused. When Redis cannot take the copy, the jtis wait in memory (and answer "revoked"
-here) until Redis answers again, and the same transaction raises the **denylist epoch**
-(``denylist_epoch``): the other replicas may reach Redis and trust it. Every replica's
-monitor reads the epoch at each check and copies the database's record into Redis when it
-has not copied at this epoch, answering from the database meanwhile. So a revocation made
-where Redis is out (one replica's network, ``jwtkit admin`` on a machine that cannot reach
-Redis) holds everywhere within a check and the copy.
+here) until Redis answers again, and the same transaction raises the **denylist epoch** (it
+adds a row to ``denylist_epochs``): the other replicas may reach Redis and trust it.
+``jwtkit admin`` raises it for every revocation, since the Redis it reached (if any) may not
+be the replicas'. Every replica's monitor reads the epoch at each check and, when it moved,
+copies what was revoked in the last few minutes into Redis, answering from the database
+meanwhile. So a revocation made where Redis is out holds everywhere within a check and the
+copy.
 
 **Reading.** Redis is trusted only while the marker key ``{prefix}denylist:ready`` exists (a
 Redis that restarted empty or was flushed has lost it) and this process's last complete copy
 of the record is current: made since it last saw Redis fail (revocations other replicas made
-during an outage may be missing), at the epoch it last read, and since the Redis server last
-started (its ``run_id``: a Redis restored from an older snapshot keeps the marker but not the
-revocations made after it; on a new ``run_id`` the monitor removes the marker before copying,
-so resource servers fail closed meanwhile). Otherwise, and whenever Redis cannot answer
+during an outage may be missing), at the epoch it last read, and since Redis last lost
+writes. A Redis restored from an older snapshot (or failed over to a replica that lagged)
+keeps the marker but not the revocations made after it; every write this process makes also
+sets its own canary key to a growing number, and a check that reads back less than the
+highest number Redis answered for removes the marker (resource servers fail closed) and
+copies the record back in. Otherwise, and whenever Redis cannot answer
 (down, or slower than ``JWTKIT_REDIS_TIMEOUT``, as under a burst of logins on starved
 cores), the database answers: it is the record, so a check is never wrong for want of Redis,
 and it fails (503) only when the database cannot answer either. (Until 2026-12-01 checks
@@ -41,7 +44,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..._denylist_keys import REVOKED_KEY_OUTLIVES_TOKEN, DenylistKeys
@@ -57,12 +60,19 @@ log = logging.getLogger("jwtkit.server")
 #: A revoked access token: its jti and when it expires (after which nobody needs to know).
 Revoked = tuple[str, float]
 
-#: Entries written per pipeline when copying the database's record into Redis.
+#: Entries written per pipeline when copying the database's record into Redis, and read per
+#: query: each page is a read of its own, so a copy holds no lock (SQLite's write lock would
+#: stop every login for the whole copy).
 _BATCH = 1000
+#: How far back a copy for a raised epoch reaches before the last copy began: longer than any
+#: revoking transaction takes, and than the replicas' clocks differ.
+_EPOCH_COPY_REACH = 300.0
+#: Seconds a process's canary key outlives its last check (then it is only clutter).
+_CANARY_SECONDS = 86400
 
-_epoch = core_table(DenylistEpoch)
-_READ_EPOCH = select(_epoch.c.epoch).where(_epoch.c.id == 1)
-_RAISE_EPOCH = update(_epoch).where(_epoch.c.id == 1).values(epoch=_epoch.c.epoch + 1)
+_epochs = core_table(DenylistEpoch)
+_READ_EPOCH = select(func.max(_epochs.c.id))
+_RAISE_EPOCH = insert(_epochs)
 
 # Marks the copy complete only if this copy's own key survived it: a Redis that restarted
 # (or was flushed) halfway through has lost part of the copy and must not be marked ready.
@@ -76,6 +86,12 @@ return 0
 """
 
 
+async def raise_epoch(session: AsyncSession, now: float) -> None:
+    """Inside a revoking transaction: tell every replica to copy recent revocations into
+    Redis (an INSERT, so concurrent revocations never wait on each other for it)."""
+    await session.execute(_RAISE_EPOCH, {"at": now})
+
+
 class Denylist(Protocol):
     async def is_revoked(self, jti: str, *, from_record: bool = False) -> bool:
         """True if the token was revoked (or cannot be vouched for: this server has no
@@ -87,10 +103,17 @@ class Denylist(Protocol):
 
 
 class DatabaseDenylist:
-    """The denylist read straight from the ``access_tokens`` table."""
+    """The denylist read straight from the ``access_tokens`` table.
 
-    def __init__(self, database: Database) -> None:
+    ``announce`` (``jwtkit admin`` without Redis settings): every revocation raises the
+    epoch, in case the replicas keep a copy in a Redis this process does not know of."""
+
+    def __init__(
+        self, database: Database, *, clock: Callable[[], float], announce: bool = False
+    ) -> None:
         self._database = database
+        self._clock = clock
+        self._announce = announce
 
     async def is_revoked(self, jti: str, *, from_record: bool = False) -> bool:
         async with self._database.read() as session:
@@ -100,11 +123,16 @@ class DatabaseDenylist:
         return row is None or row.revoked_at is not None
 
     async def publish(self, session: AsyncSession, revoked: Sequence[Revoked]) -> None:
-        return None
+        if revoked and self._announce:
+            await raise_epoch(session, self._clock())
 
 
 class RedisDenylist:
-    """The denylist in Redis, shared by the replicas and readable by resource servers."""
+    """The denylist in Redis, shared by the replicas and readable by resource servers.
+
+    ``announce`` (``jwtkit admin``): every revocation raises the epoch, not only those Redis
+    did not take, because this process's Redis settings may not be the replicas' (another
+    URL, another prefix) and it exits before any check could notice."""
 
     def __init__(
         self,
@@ -113,23 +141,34 @@ class RedisDenylist:
         *,
         prefix: str,
         clock: Callable[[], float],
+        announce: bool = False,
     ) -> None:
         self._redis = redis
         self._database = database
-        self._fallback = DatabaseDenylist(database)
+        self._fallback = DatabaseDenylist(database, clock=clock)
         self._clock = clock
+        self._announce = announce
         self._keys = DenylistKeys(prefix)
         self._finish_copy = redis.client.register_script(_FINISH_COPY)
         #: Revocations Redis has not taken yet: jti -> expiry.
         self._pending: dict[str, float] = {}
-        #: ``redis.outages`` when this process last copied the whole record in (None: never).
-        self._copied_at_outage: int | None = None
-        #: The database's epoch and Redis's ``run_id`` as the monitor last read them, and as
-        #: they were when this process's last complete copy began.
+        #: This process's canary key: every write of this process also sets it to the next
+        #: number, so Redis holds at least the highest number whose write was answered,
+        #: unless it lost writes (see :meth:`_lost_writes`).
+        self._canary_key = self._keys.canary(uuid.uuid4().hex)
+        self._canary_next = 1
+        self._canary_answered = 0
+        #: How many times this process found that Redis lost writes (its canary changed).
+        self._losses = 0
+        #: The database's epoch as the monitor last read it.
         self._epoch: int | None = None
-        self._run_id: str | None = None
+        #: What the last complete copy covered: ``redis.outages`` and ``_losses`` when the
+        #: last whole copy began (None: never), the epoch when the last copy of any kind
+        #: began, and when (this process's clock) it began.
+        self._copied_at_outage: int | None = None
+        self._copied_at_loss: int | None = None
         self._copied_epoch: int | None = None
-        self._copied_run_id: str | None = None
+        self._copy_began: float | None = None
         self._copy_waits = False
         redis.on_check(self._after_ping)
 
@@ -166,105 +205,144 @@ class RedisDenylist:
             return
         for jti, expires_at in revoked:
             self._pending[jti] = expires_at
+        written = False
         if self._redis.available:
             try:
                 await self._write(list(revoked))
             except self._redis.errors as error:
                 self._redis.failed(error)
             else:
+                written = True
                 for jti, _ in revoked:
                     self._pending.pop(jti, None)
-                return
-        # Replicas that reach Redis would accept these tokens: the raised epoch, committed
-        # with the revocation, makes each of them copy the record in at its next check.
-        if (await session.execute(_RAISE_EPOCH)).rowcount == 0:  # type: ignore[attr-defined]
-            await session.execute(insert(_epoch).values(id=1, epoch=1))  # deleted by hand
-        log.warning("%d revocation(s) wait for Redis to answer", len(revoked))
+        if not written:
+            log.warning("%d revocation(s) wait for Redis to answer", len(revoked))
+        if not written or self._announce:
+            # Replicas that reach Redis would accept these tokens: the raised epoch,
+            # committed with the revocation, makes each of them copy it in at its next check.
+            await raise_epoch(session, self._clock())
 
     def _copy_is_current(self) -> bool:
-        """Whether this process's last complete copy covers everything Redis should hold."""
+        """Whether this process's copies cover everything Redis should hold."""
         return (
             self._copied_at_outage == self._redis.outages
+            and self._copied_at_loss == self._losses
             and self._copied_epoch == self._epoch
-            and self._copied_run_id == self._run_id
         )
 
-    async def copy_record(self) -> int:
-        """Copy every revoked, unexpired jti from the database into Redis; mark Redis ready.
+    async def copy_record(self, *, since: float | None = None) -> int:
+        """Copy every revoked, unexpired jti from the database into Redis and mark Redis
+        ready; with ``since``, only those revoked since then, for a raised epoch (the rest
+        is in Redis already, and is not written again on every raise).
 
         Returns how many entries were written."""
-        outages, epoch, run_id = self._redis.outages, self._epoch, self._run_id
+        outages, losses, epoch, began = (
+            self._redis.outages,
+            self._losses,
+            self._epoch,
+            self._clock(),
+        )
         token = uuid.uuid4().hex
         copy_key = self._keys.copying(token)
-        await self._redis.client.set(copy_key, 1, ex=3600)
+        if since is None:
+            await self._redis.client.set(copy_key, 1, ex=3600)
         written = 0
-        now = self._clock()
-        async with self._database.transaction() as session:
-            rows = await session.stream(
+        # As long as its key lives: resource servers with leeway still need it.
+        floor = began - REVOKED_KEY_OUTLIVES_TOKEN
+        after = ""
+        while True:
+            query = (
                 select(AccessToken.jti, AccessToken.expires_at)
                 .where(
                     AccessToken.revoked_at.is_not(None),
-                    # As long as its key lives: resource servers with leeway still need it.
-                    AccessToken.expires_at > now - REVOKED_KEY_OUTLIVES_TOKEN,
+                    AccessToken.expires_at > floor,
+                    AccessToken.jti > after,
                 )
-                .execution_options(yield_per=_BATCH)
+                .order_by(AccessToken.jti)
+                .limit(_BATCH)
             )
-            async for batch in rows.partitions(_BATCH):
-                await self._write([(row.jti, row.expires_at) for row in batch])
-                written += len(batch)
-        if await self._finish_copy(keys=[copy_key, self._keys.ready], args=[token]) == 1:
-            self._copied_at_outage, self._copied_epoch, self._copied_run_id = (
-                outages,
-                epoch,
-                run_id,
-            )
+            if since is not None:
+                query = query.where(AccessToken.revoked_at >= since)
+            async with self._database.read() as session:
+                page = [(row.jti, row.expires_at) for row in await session.execute(query)]
+            if page:
+                await self._write(page)
+                written += len(page)
+            if len(page) < _BATCH:
+                break
+            after = page[-1][0]
+        if since is not None:
+            self._copied_epoch, self._copy_began = epoch, began
+        elif await self._finish_copy(keys=[copy_key, self._keys.ready], args=[token]) == 1:
+            self._copied_at_outage, self._copied_at_loss = outages, losses
+            self._copied_epoch, self._copy_began = epoch, began
             log.info("denylist: copied %d revoked access token(s) into Redis", written)
         return written
 
     async def _after_ping(self, recovered: bool) -> None:
-        """The monitor's hook: write what waits, and copy the record in when Redis needs it."""
+        """The monitor's hook: write what waits, notice a Redis that lost writes, and copy
+        the record (or what the epoch asks for) in when Redis needs it."""
         if self._pending:
             waiting = list(self._pending.items())
             await self._write(waiting)
             for jti, _ in waiting:
                 self._pending.pop(jti, None)
-        run_id = await self._server_run_id()
-        restarted = self._run_id is not None and run_id != self._run_id
-        self._run_id = run_id  # from now on this process asks the database
-        if restarted:
-            # Redis restarted (or another server took its place) with whatever data it had:
-            # an older snapshot lacks later revocations. Resource servers must not trust it
-            # either until the record is copied back in.
-            log.warning("denylist: Redis restarted; copying the record back in")
+        if await self._lost_writes():
+            # Restored from an older snapshot, or failed over to a replica that lagged: it
+            # may lack revocations made since. Resource servers must not trust it either
+            # until the record is copied back in.
+            self._losses += 1
+            log.warning("denylist: Redis lost writes (restarted or failed over); copying back")
             await self._redis.client.delete(self._keys.ready)
         try:
             async with self._database.read() as session:
                 self._epoch = await session.scalar(_READ_EPOCH)
         except DATABASE_UNAVAILABLE:
             pass  # the copy below waits for the database too, and says so
-        if not self._copy_is_current() or not await self._redis.client.exists(self._keys.ready):
-            try:
-                await self.copy_record()
-            except DATABASE_UNAVAILABLE as error:  # the database answers checks until then
-                if not self._copy_waits:
-                    log.warning("denylist: copying into Redis waits for the database (%s)", error)
-                self._copy_waits = True
-            else:
-                self._copy_waits = False
-
-    async def _server_run_id(self) -> str | None:
-        """The Redis server's ``run_id``, new at every start (None where INFO is refused)."""
-        from redis.exceptions import ResponseError
-
+        whole = (
+            self._copied_at_outage != self._redis.outages
+            or self._copied_at_loss != self._losses
+            or self._copy_began is None
+            or not await self._redis.client.exists(self._keys.ready)
+        )
+        if not whole and self._copied_epoch == self._epoch:
+            return
         try:
-            info = await self._redis.client.info("server")
-        except ResponseError:
-            return None
-        run_id = info.get("run_id")
-        return run_id if isinstance(run_id, str) else None
+            if whole:
+                await self.copy_record()
+            else:
+                assert self._copy_began is not None
+                await self.copy_record(since=self._copy_began - _EPOCH_COPY_REACH)
+        except DATABASE_UNAVAILABLE as error:  # the database answers checks until then
+            if not self._copy_waits:
+                log.warning("denylist: copying into Redis waits for the database (%s)", error)
+            self._copy_waits = True
+        else:
+            self._copy_waits = False
+
+    async def _lost_writes(self) -> bool:
+        """Whether Redis lost writes this process made: its canary holds less than the
+        highest number Redis answered for (a snapshot from before that write), or nothing.
+        A write in flight meanwhile sets a higher number, never a lower one. Needs no
+        command a hardened Redis refuses (such as INFO)."""
+        answered = self._canary_answered
+        found, _ = await self._with_canary(
+            self._redis.client.pipeline(transaction=False).get(self._canary_key)
+        )
+        return answered > 0 and (found is None or int(found) < answered)
+
+    async def _with_canary(self, pipeline: Any) -> list[Any]:
+        """Run ``pipeline`` with this process's canary set to the next number last."""
+        number = self._canary_next
+        self._canary_next += 1
+        results: list[Any] = await pipeline.set(
+            self._canary_key, number, ex=_CANARY_SECONDS
+        ).execute()
+        self._canary_answered = max(self._canary_answered, number)
+        return results
 
     async def _write(self, revoked: Sequence[Revoked]) -> None:
         pipeline: Any = self._redis.client.pipeline(transaction=False)
         for jti, expires_at in revoked:
             pipeline.set(self.key(jti), 1, exat=int(expires_at) + REVOKED_KEY_OUTLIVES_TOKEN)
-        await pipeline.execute()
+        await self._with_canary(pipeline)

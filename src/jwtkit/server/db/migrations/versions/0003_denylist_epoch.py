@@ -1,4 +1,4 @@
-"""The denylist epoch: raised when a revocation could not be copied into Redis
+"""The denylist epoch: a row per revocation Redis may not have; revoked_at indexed
 
 Revision ID: 0003
 Revises: 0002
@@ -16,14 +16,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    table = op.create_table(
-        "denylist_epoch",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("epoch", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_denylist_epoch")),
+    op.create_table(
+        "denylist_epochs",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_denylist_epochs")),
     )
-    op.bulk_insert(table, [{"id": 1, "epoch": 0}])
+    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_access_tokens_revoked_at"), ["revoked_at"], unique=False
+        )
 
 
 def downgrade() -> None:
-    op.drop_table("denylist_epoch")
+    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_access_tokens_revoked_at"))
+    op.drop_table("denylist_epochs")
