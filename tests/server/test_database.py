@@ -213,3 +213,41 @@ async def test_a_ping_that_times_out_fails_its_request_and_replaces_no_other_con
         assert len(before - after) <= 1  # the one that timed out, at most
     finally:
         await database.close()
+
+
+async def test_a_statement_that_timed_out_does_not_go_on_running_on_the_server(
+    postgres_database: str,
+) -> None:
+    """Review: the connection of a timed-out statement is closed at once, which sends
+    PostgreSQL no cancel request; without a server-side bound, the statement ran on (4 s
+    here) and kept the locks its transaction held. Both are gone at the same bound now."""
+    database = Database(postgres_database, timeout=0.5)
+    observer = await asyncpg.connect(postgres_database)
+    try:
+        await observer.execute("CREATE TABLE held (id integer PRIMARY KEY)")
+        await observer.execute("INSERT INTO held VALUES (1), (2)")
+        holder = await asyncpg.connect(postgres_database)
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("UPDATE held SET id = id WHERE id = 2")
+        with pytest.raises(DATABASE_UNAVAILABLE):
+            async with database.transaction() as session:
+                await session.execute(text("UPDATE held SET id = id WHERE id = 1"))
+                await session.execute(text("UPDATE held SET id = id WHERE id = 2"))  # waits
+        with pytest.raises(DATABASE_UNAVAILABLE):
+            async with database.read() as session:
+                await session.execute(text("SELECT pg_sleep(4) /* timed out */"))
+        await asyncio.sleep(1.0)
+        running = await observer.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND "
+            "query LIKE '%pg_sleep(4) /* timed%' "
+            "AND pid <> pg_backend_pid()"
+        )
+        assert running == 0
+        # Row 1, locked by the abandoned transaction, is free (a lock wait would time out).
+        await observer.execute("SET lock_timeout = '2s'; UPDATE held SET id = id WHERE id = 1")
+        await holding.rollback()
+        await holder.close()
+    finally:
+        await observer.close()
+        await database.close()

@@ -80,7 +80,9 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             _ping_when_idle(self.engine)
-            _discard_on_timeout(self.engine)
+            if timeout is not None:
+                _discard_on_timeout(self.engine)
+                _bound_on_the_server(self.engine, timeout)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads of one statement need no transaction: on PostgreSQL a transaction is two more
         # round trips (BEGIN, COMMIT), on SQLite it would take the write lock (BEGIN
@@ -229,6 +231,24 @@ def _discard_on_timeout(engine: AsyncEngine) -> None:
         context.invalidate_pool_on_disconnect = False
         if context.connection is not None:
             context.connection.connection.driver_connection.terminate()
+
+
+def _bound_on_the_server(engine: AsyncEngine, timeout: float) -> None:
+    """PostgreSQL ends a statement that runs longer than ``timeout`` itself. A connection
+    closed at once after a timeout (``_discard_on_timeout``) sends no cancel request, and
+    the server would otherwise go on running the statement, holding its transaction's locks,
+    until it next wrote to the vanished client. Set with SET, not as startup parameters,
+    which PgBouncer refuses; a transaction left idle is ended too."""
+    statement_ms = max(1, round(timeout * 1000))
+    idle_ms = round(max(60.0, 4 * timeout) * 1000)
+    settings = (
+        f"SET statement_timeout = {statement_ms}; "
+        f"SET idle_in_transaction_session_timeout = {idle_ms}"
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.run_async(lambda connection: connection.execute(settings))
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
