@@ -87,6 +87,31 @@ async def test_a_limit_counts_across_replicas(replicas: tuple[Server, Server]) -
     assert 1 <= int(refused.headers["retry-after"]) <= 60
 
 
+ONE_FAILURE_PER_ACCOUNT = {"rate_limit_login_failures_per_account": "1/hour"}
+
+
+@pytest.mark.parametrize("replicas", [ONE_FAILURE_PER_ACCOUNT], indirect=True)
+async def test_an_unknown_name_is_counted_across_replicas_without_being_written_down(
+    replicas: tuple[Server, Server], redis_prefix: str
+) -> None:
+    """A name no account has is often a password typed into the username field: the
+    per-account counters key it by a keyed digest (the same on every replica), not by the
+    name, which review found in Redis's key names next to the address."""
+    import redis as redis_client
+
+    first, second = replicas
+    name = "Tr0ub4dor&3-SECRET"
+    assert (await _login(first, name, "wrong password")).status_code == 400
+    assert (await _login(second, name.lower(), "wrong password")).status_code == 429
+    client = redis_client.Redis.from_url(REDIS_URL or "")
+    try:
+        keys = [key.decode() for key in client.scan_iter(match=redis_prefix + "*")]
+    finally:
+        client.close()
+    assert any("login-account" in key for key in keys)
+    assert not any("tr0ub4dor" in key.lower() for key in keys), keys
+
+
 @pytest.mark.parametrize("replicas", [LOGIN_3_PER_MINUTE], indirect=True)
 async def test_a_limit_holds_when_replicas_clocks_differ(
     replicas: tuple[Server, Server], monkeypatch: pytest.MonkeyPatch

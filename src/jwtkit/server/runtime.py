@@ -121,6 +121,7 @@ async def open_runtime(
             login_failures_per_account=settings.rate_limit_login_failures_per_account,
             login_failures_per_account_any_ip=settings.rate_limit_login_failures_per_account_any_ip,
             registrations_per_ip=settings.rate_limit_register_per_ip,
+            name_key=master_key.derive("rate limits: unknown names"),
         )
         users = UserService(
             database,

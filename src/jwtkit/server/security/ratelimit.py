@@ -14,6 +14,8 @@ times the limits meanwhile, not every guess. The counts kept in Redis apply agai
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
 import time
@@ -175,7 +177,11 @@ class AbuseLimits:
         login_failures_per_account: str,
         login_failures_per_account_any_ip: str,
         registrations_per_ip: str,
+        name_key: bytes,
     ) -> None:
+        """``name_key``: the secret under which names no account has are counted (see
+        :meth:`unknown_name`); the same on every replica, so they share the count."""
+        self._name_key = name_key
         self._limiter = limiter
         self._login_per_ip = parse_limits(login_per_ip)
         self._per_account = parse_limits(login_failures_per_account)
@@ -183,10 +189,17 @@ class AbuseLimits:
         self._registrations_per_ip = parse_limits(registrations_per_ip)
         self._known_address = parse_limits(f"1/{self.KNOWN_ADDRESS_DAYS} days")[0]
 
+    def unknown_name(self, name: str) -> str:
+        """What a login naming no account is counted under: a keyed digest of the name, not
+        the name, which is often a password typed into the wrong field and would otherwise
+        sit in Redis's key names (readable by every service given that Redis)."""
+        digest = hmac.new(self._name_key, name.encode("utf-8"), hashlib.sha256).hexdigest()
+        return f"name-{digest[:32]}"
+
     async def login_attempt(self, account: str, ip: str) -> None:
         """Count a login attempt; raise RateLimitedError when the IP or the account is over.
 
-        ``account`` is the user's id, or for a name no user has, its normalized form (an
+        ``account`` is the user's id, or for a name no user has, :meth:`unknown_name` (an
         unknown name is counted the same way, so a lock shows nothing about who exists)."""
         client = rate_limit_key(ip)
         await self._limiter.hit(self._login_per_ip, "login-ip", client)

@@ -197,7 +197,7 @@ class UserService:
         found = await self.find(identifier)
         # Counted per account (its id: the username and the email share one count), or per
         # name when no user has it, before any password is checked.
-        account = found.id if found is not None else key
+        account = found.id if found is not None else self._limits.unknown_name(key)
         await self._limits.login_attempt(account, ip)
         user: User | None = found
         if password_problem(password) is not None:
