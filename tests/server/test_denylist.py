@@ -522,6 +522,10 @@ async def test_redis_restored_from_an_older_snapshot_is_refilled_and_distrusted_
             with redis.client() as direct:
                 assert direct.exists(f"{redis_prefix}revoked:{_jti(token)}") == 0
                 assert direct.exists(f"{redis_prefix}denylist:ready") == 1
+            # Another logout before the check: its write moves the canary on, and must not
+            # hide the loss (review: a canary compared only at checks missed it).
+            other = (await _logged_in(server, "bob"))["access_token"]
+            assert (await server.client.post("/auth/logout", headers=bearer(other))).status_code
             denylist = server.runtime.denylist
             assert isinstance(denylist, RedisDenylist)
             copy = denylist.copy_record
@@ -582,9 +586,12 @@ async def test_admin_disable_without_the_replicas_redis_settings_holds_on_the_re
 ) -> None:
     """``jwtkit admin`` run with the database's settings only (no JWTKIT_REDIS_URL), or with
     another prefix: it writes no copy the replicas read and cannot tell. Every revocation it
-    makes raises the epoch, so the replicas copy it in at their next check."""
+    makes adds an epoch row naming the jtis, so the replicas write them in at their next
+    check, whatever the clocks (review: a copy by revocation time, reaching 300 s back on
+    the replica's clock, missed an admin machine whose clock was 310 s behind)."""
     credentials = await other_replica.confidential_client()
     tokens = [(await _logged_in(other_replica, name))["access_token"] for name in ("amy", "ben")]
+    other_replica.clock.advance(600)  # the replica's clock ten minutes ahead of the admin's
     base = {
         "JWTKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'jwtkit.db'}",
         "JWTKIT_MASTER_KEY": MASTER_KEY,
@@ -688,3 +695,65 @@ async def test_a_logout_and_a_revocation_racing_while_redis_is_out_both_finish(
                 logged_out, revoked = await asyncio.gather(logout, revoke)
             assert logged_out.status_code == 204, logged_out.text
             assert revoked.status_code == 200, revoked.text
+
+
+async def test_epoch_rows_committed_out_of_order_are_all_written(
+    postgres_database: str, redis_prefix: str, clock: FakeClock, direct_redis: Any
+) -> None:
+    """Review: ids are handed out at INSERT, not at commit. A revocation whose epoch row has
+    the lower id and commits after a replica has seen a higher one was never written when
+    the epoch was ``max(id)``. Each check looks again at the newest rows."""
+    from sqlalchemy import update
+
+    from jwtkit.server.db.models import AccessToken
+    from jwtkit.server.services.denylist import raise_epoch
+
+    settings = make_settings(postgres_database, redis_url=REDIS_URL, redis_prefix=redis_prefix)
+    async with running_server(settings, clock) as server:
+        assert server.runtime.redis is not None
+        assert await server.runtime.redis.check()
+        credentials = await server.confidential_client()
+        first, second = [(await _logged_in(server, name))["access_token"] for name in "ab"]
+        database = server.runtime.database
+
+        async def revoke(session: Any, token: str) -> None:
+            jti = _jti(token)
+            await session.execute(
+                update(AccessToken).where(AccessToken.jti == jti).values(revoked_at=clock.now)
+            )
+            await raise_epoch(session, clock.now, [(jti, clock.now + 900)])
+
+        async with database.transaction() as slow:
+            await revoke(slow, first)  # the lower id, still uncommitted...
+            async with database.transaction() as fast:
+                await revoke(fast, second)  # ...the higher id, committed first
+            assert await server.runtime.redis.check()
+            assert direct_redis.exists(f"{redis_prefix}revoked:{_jti(second)}") == 1
+        assert await server.runtime.redis.check()
+        assert direct_redis.exists(f"{redis_prefix}revoked:{_jti(first)}") == 1
+        assert not await _introspect(server, credentials, first)
+
+
+async def test_writes_racing_each_other_are_not_taken_for_a_redis_that_lost_writes(
+    replica_behind_proxy: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    """Review: every write moves the process's canary on, and writes sent together may
+    reach Redis in either order; a canary compared for equality then cried "lost writes"
+    (50 rounds out of 50), and each cry removes the marker for the resource servers."""
+    import asyncio
+
+    denylist = replica_behind_proxy.runtime.denylist
+    assert isinstance(denylist, RedisDenylist)
+    expires = replica_behind_proxy.clock.now + 900
+    big = [(f"race-{index}", expires) for index in range(1000)]
+    redis = replica_behind_proxy.runtime.redis
+    assert redis is not None
+    await asyncio.gather(*(redis.client.ping() for _ in range(20)))  # connections in parallel
+    for _ in range(20):
+        await asyncio.gather(
+            denylist._write(big),
+            *(denylist._write([(f"race-one-{index}", expires)]) for index in range(3)),
+        )
+        assert not await denylist._lost_writes()
+    assert denylist._losses == 0
+    assert direct_redis.exists(f"{redis_prefix}denylist:ready") == 1

@@ -142,24 +142,25 @@ class AccessToken(Base):
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     family_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
-    #: Indexed for the denylist's copies of what was revoked since a given time.
-    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True, index=True)
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class DenylistEpoch(Base):
-    """A row added in the same transaction as a revocation Redis may not have: the epoch is
-    the highest ``id``.
+    """Revocations Redis may not have, added in the same transaction as they are made.
 
     The replicas trust Redis's copy of the denylist; one that could not write a revocation
     there (its Redis unreachable while the others' is not), and ``jwtkit admin`` (which may
-    not reach the replicas' Redis at all), add a row, and every replica that reads an epoch
-    it has not copied at copies the recent revocations into Redis (``services/denylist.py``).
-    Rows are only added: no transaction waits for another's lock on them."""
+    not reach the replicas' Redis at all), add a row naming the jtis, and every replica
+    writes the rows it has not seen into Redis at its next check (``services/denylist.py``).
+    Rows are only added, so no transaction waits for another's lock on them; the purge
+    deletes them once their tokens are long expired."""
 
     __tablename__ = "denylist_epochs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float, index=True)
+    #: JSON: ``[[jti, expires_at], ...]``.
+    revoked: Mapped[str] = mapped_column(Text)
 
 
 class KeyRingRow(Base):

@@ -12,39 +12,41 @@ between the commit and the copy cannot lose a revocation. A copy for a transacti
 rolls back only refuses a token whose revocation was asked for anyway, and a logout or RFC
 7009 revocation tried again reads the database (``from_record``), so it is done, not
 refused. When Redis cannot take the copy, the jtis wait in memory (and answer "revoked"
-here) until Redis answers again, and the same transaction raises the **denylist epoch** (it
-adds a row to ``denylist_epochs``): the other replicas may reach Redis and trust it.
-``jwtkit admin`` raises it for every revocation, since the Redis it reached (if any) may not
-be the replicas'. Every replica's monitor reads the epoch at each check and, when it moved,
-copies what was revoked in the last few minutes into Redis, answering from the database
-meanwhile. So a revocation made where Redis is out holds everywhere within a check and the
-copy.
+here) until Redis answers again, and the same transaction adds a row naming the jtis to
+``denylist_epochs`` (the **denylist epochs**): the other replicas may reach Redis and trust
+it. ``jwtkit admin`` adds one for every revocation, since the Redis it reached (if any) may
+not be the replicas'. Every replica's monitor looks at the newest rows at each check and
+writes those it has not written into Redis (a row may commit after higher ids did, so each
+check looks again), answering from the database while it finds some. So a revocation made
+where Redis is out holds everywhere within a check, whatever the clocks.
 
 **Reading.** Redis is trusted only while the marker key ``{prefix}denylist:ready`` exists (a
 Redis that restarted empty or was flushed has lost it) and this process's last complete copy
 of the record is current: made since it last saw Redis fail (revocations other replicas made
-during an outage may be missing), at the epoch it last read, and since Redis last lost
-writes. A Redis restored from an older snapshot (or failed over to a replica that lagged)
-keeps the marker but not the revocations made after it; every write this process makes also
-sets its own canary key to a growing number, and a check that reads back less than the
-highest number Redis answered for removes the marker (resource servers fail closed) and
-copies the record back in. Otherwise, and whenever Redis cannot answer
-(down, or slower than ``JWTKIT_REDIS_TIMEOUT``, as under a burst of logins on starved
-cores), the database answers: it is the record, so a check is never wrong for want of Redis,
-and it fails (503) only when the database cannot answer either. (Until 2026-12-01 checks
-failed closed while Redis was out: introspection said ``active: false`` for live tokens.)
-Resource servers reading Redis directly fail closed without the marker: the key names and
-that verdict live in :mod:`jwtkit._denylist_keys`, shared with ``jwtkit.integrations``.
+during an outage may be missing), with every epoch row it last saw written, and since Redis
+last lost writes. A Redis restored from an older snapshot (or failed over to a replica that
+lagged) keeps the marker but not the revocations made after it; every write this process
+makes, and every check, also moves its own canary key on to a growing number (a script that
+never lowers it), and one that finds less there than Redis had acknowledged removes the
+marker (resource servers fail closed) and has the record copied back in. Otherwise, and
+whenever Redis cannot answer (down, or slower than ``JWTKIT_REDIS_TIMEOUT``, as under a burst
+of logins on starved cores), the database answers: it is the record, so a check is never
+wrong for want of Redis, and it fails (503) only when the database cannot answer either.
+(Until 2026-12-01 checks failed closed while Redis was out: introspection said ``active:
+false`` for live tokens.) Resource servers reading Redis directly fail closed without the
+marker: the key names and that verdict live in :mod:`jwtkit._denylist_keys`, shared with
+``jwtkit.integrations``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..._denylist_keys import REVOKED_KEY_OUTLIVES_TOKEN, DenylistKeys
@@ -64,15 +66,29 @@ Revoked = tuple[str, float]
 #: query: each page is a read of its own, so a copy holds no lock (SQLite's write lock would
 #: stop every login for the whole copy).
 _BATCH = 1000
-#: How far back a copy for a raised epoch reaches before the last copy began: longer than any
-#: revoking transaction takes, and than the replicas' clocks differ.
-_EPOCH_COPY_REACH = 300.0
-#: Seconds a process's canary key outlives its last check (then it is only clutter).
+#: The newest epoch rows each check looks at. Ids are handed out at INSERT, not at commit,
+#: so a row may appear after higher ones were seen: each check looks again at this many,
+#: and writes those it has not written yet.
+_EPOCH_WINDOW = 1000
+#: Seconds a process's canary key outlives its last write (then it is only clutter).
 _CANARY_SECONDS = 86400
 
 _epochs = core_table(DenylistEpoch)
-_READ_EPOCH = select(func.max(_epochs.c.id))
+_NEWEST_EPOCHS = select(_epochs.c.id).order_by(_epochs.c.id.desc()).limit(_EPOCH_WINDOW)
 _RAISE_EPOCH = insert(_epochs)
+
+# Sets a process's canary to the larger of what it holds and ARGV[2], and answers 1 when it
+# held less than ARGV[1], the highest number Redis had acknowledged to that process before
+# this write was sent: Redis lost writes (restored from an older snapshot, failed over).
+# Writes sent together may arrive in either order; neither then lowers the canary.
+_CANARY = """
+local held = tonumber(redis.call('get', KEYS[1]) or '0')
+local number = tonumber(ARGV[2])
+if held > number then number = held end
+redis.call('set', KEYS[1], number, 'EX', ARGV[3])
+if held < tonumber(ARGV[1]) then return 1 end
+return 0
+"""
 
 # Marks the copy complete only if this copy's own key survived it: a Redis that restarted
 # (or was flushed) halfway through has lost part of the copy and must not be marked ready.
@@ -86,10 +102,11 @@ return 0
 """
 
 
-async def raise_epoch(session: AsyncSession, now: float) -> None:
-    """Inside a revoking transaction: tell every replica to copy recent revocations into
+async def raise_epoch(session: AsyncSession, now: float, revoked: Sequence[Revoked]) -> None:
+    """Inside a revoking transaction: ask every replica to write these revocations into
     Redis (an INSERT, so concurrent revocations never wait on each other for it)."""
-    await session.execute(_RAISE_EPOCH, {"at": now})
+    payload = json.dumps([[jti, expires_at] for jti, expires_at in revoked])
+    await session.execute(_RAISE_EPOCH, {"at": now, "revoked": payload})
 
 
 class Denylist(Protocol):
@@ -124,7 +141,7 @@ class DatabaseDenylist:
 
     async def publish(self, session: AsyncSession, revoked: Sequence[Revoked]) -> None:
         if revoked and self._announce:
-            await raise_epoch(session, self._clock())
+            await raise_epoch(session, self._clock(), revoked)
 
 
 class RedisDenylist:
@@ -150,25 +167,24 @@ class RedisDenylist:
         self._announce = announce
         self._keys = DenylistKeys(prefix)
         self._finish_copy = redis.client.register_script(_FINISH_COPY)
+        self._canary_script = redis.client.register_script(_CANARY)
         #: Revocations Redis has not taken yet: jti -> expiry.
         self._pending: dict[str, float] = {}
         #: This process's canary key: every write of this process also sets it to the next
-        #: number, so Redis holds at least the highest number whose write was answered,
-        #: unless it lost writes (see :meth:`_lost_writes`).
+        #: number (see ``_CANARY``), so Redis holds at least the highest number it answered
+        #: for, unless it lost writes.
         self._canary_key = self._keys.canary(uuid.uuid4().hex)
         self._canary_next = 1
         self._canary_answered = 0
-        #: How many times this process found that Redis lost writes (its canary changed).
+        #: How many times this process found that Redis lost writes.
         self._losses = 0
-        #: The database's epoch as the monitor last read it.
-        self._epoch: int | None = None
-        #: What the last complete copy covered: ``redis.outages`` and ``_losses`` when the
-        #: last whole copy began (None: never), the epoch when the last copy of any kind
-        #: began, and when (this process's clock) it began.
+        #: Epoch rows written into Redis (or covered by a whole copy), among the newest.
+        self._epochs_written: set[int] = set()
+        #: Whether the last look at the epochs found rows not yet written.
+        self._epochs_behind = False
+        #: ``redis.outages`` and ``_losses`` when the last whole copy began (None: never).
         self._copied_at_outage: int | None = None
         self._copied_at_loss: int | None = None
-        self._copied_epoch: int | None = None
-        self._copy_began: float | None = None
         self._copy_waits = False
         redis.on_check(self._after_ping)
 
@@ -218,101 +234,112 @@ class RedisDenylist:
         if not written:
             log.warning("%d revocation(s) wait for Redis to answer", len(revoked))
         if not written or self._announce:
-            # Replicas that reach Redis would accept these tokens: the raised epoch,
-            # committed with the revocation, makes each of them copy it in at its next check.
-            await raise_epoch(session, self._clock())
+            # Replicas that reach Redis would accept these tokens: the epoch row, committed
+            # with the revocation, makes each of them write it in at its next check.
+            await raise_epoch(session, self._clock(), revoked)
 
     def _copy_is_current(self) -> bool:
         """Whether this process's copies cover everything Redis should hold."""
         return (
             self._copied_at_outage == self._redis.outages
             and self._copied_at_loss == self._losses
-            and self._copied_epoch == self._epoch
+            and not self._epochs_behind
         )
 
-    async def copy_record(self, *, since: float | None = None) -> int:
-        """Copy every revoked, unexpired jti from the database into Redis and mark Redis
-        ready; with ``since``, only those revoked since then, for a raised epoch (the rest
-        is in Redis already, and is not written again on every raise).
+    async def copy_record(self) -> int:
+        """Copy every revoked, unexpired jti from the database into Redis; mark Redis ready.
 
-        Returns how many entries were written."""
-        outages, losses, epoch, began = (
-            self._redis.outages,
-            self._losses,
-            self._epoch,
-            self._clock(),
-        )
+        Reads in pages, each a read of its own (no lock held). Returns how many entries
+        were written."""
+        outages, losses = self._redis.outages, self._losses
+        # Epoch rows committed by now are covered: their revocations are in the table.
+        epochs = await self._newest_epochs()
         token = uuid.uuid4().hex
         copy_key = self._keys.copying(token)
-        if since is None:
-            await self._redis.client.set(copy_key, 1, ex=3600)
+        await self._redis.client.set(copy_key, 1, ex=3600)
         written = 0
         # As long as its key lives: resource servers with leeway still need it.
-        floor = began - REVOKED_KEY_OUTLIVES_TOKEN
+        floor = self._clock() - REVOKED_KEY_OUTLIVES_TOKEN
         after = ""
         while True:
-            query = (
-                select(AccessToken.jti, AccessToken.expires_at)
-                .where(
-                    AccessToken.revoked_at.is_not(None),
-                    AccessToken.expires_at > floor,
-                    AccessToken.jti > after,
-                )
-                .order_by(AccessToken.jti)
-                .limit(_BATCH)
-            )
-            if since is not None:
-                query = query.where(AccessToken.revoked_at >= since)
             async with self._database.read() as session:
-                page = [(row.jti, row.expires_at) for row in await session.execute(query)]
+                page = [
+                    (row.jti, row.expires_at)
+                    for row in await session.execute(
+                        select(AccessToken.jti, AccessToken.expires_at)
+                        .where(
+                            AccessToken.revoked_at.is_not(None),
+                            AccessToken.expires_at > floor,
+                            AccessToken.jti > after,
+                        )
+                        .order_by(AccessToken.jti)
+                        .limit(_BATCH)
+                    )
+                ]
             if page:
                 await self._write(page)
                 written += len(page)
             if len(page) < _BATCH:
                 break
             after = page[-1][0]
-        if since is not None:
-            self._copied_epoch, self._copy_began = epoch, began
-        elif await self._finish_copy(keys=[copy_key, self._keys.ready], args=[token]) == 1:
+        if await self._finish_copy(keys=[copy_key, self._keys.ready], args=[token]) == 1:
             self._copied_at_outage, self._copied_at_loss = outages, losses
-            self._copied_epoch, self._copy_began = epoch, began
+            self._epochs_written |= set(epochs)
             log.info("denylist: copied %d revoked access token(s) into Redis", written)
         return written
 
+    async def _newest_epochs(self) -> list[int]:
+        async with self._database.read() as session:
+            return list((await session.scalars(_NEWEST_EPOCHS)).all())
+
+    async def _write_epochs(self) -> None:
+        """Write into Redis the revocations of the newest epoch rows not written yet."""
+        newest = await self._newest_epochs()
+        unseen = [epoch for epoch in newest if epoch not in self._epochs_written]
+        self._epochs_behind = bool(unseen)
+        if len(unseen) == _EPOCH_WINDOW:  # more came than one look sees: copy everything
+            await self.copy_record()
+            self._epochs_behind = False
+            return
+        if unseen:
+            async with self._database.read() as session:
+                rows = (
+                    await session.execute(
+                        select(_epochs.c.id, _epochs.c.revoked).where(_epochs.c.id.in_(unseen))
+                    )
+                ).all()
+            floor = self._clock() - REVOKED_KEY_OUTLIVES_TOKEN
+            revoked = [
+                (str(jti), float(expires_at))
+                for row in rows
+                for jti, expires_at in json.loads(row.revoked)
+                if float(expires_at) > floor
+            ]
+            for start in range(0, len(revoked), _BATCH):
+                await self._write(revoked[start : start + _BATCH])
+            self._epochs_written.update(unseen)
+            self._epochs_behind = False
+        # Only the window's rows can appear late; older ones need not be remembered.
+        self._epochs_written &= set(newest)
+
     async def _after_ping(self, recovered: bool) -> None:
-        """The monitor's hook: write what waits, notice a Redis that lost writes, and copy
-        the record (or what the epoch asks for) in when Redis needs it."""
+        """The monitor's hook: notice a Redis that lost writes, write what waits, and copy
+        the record (or the epochs' revocations) in when Redis needs it."""
+        await self._lost_writes()
         if self._pending:
             waiting = list(self._pending.items())
             await self._write(waiting)
             for jti, _ in waiting:
                 self._pending.pop(jti, None)
-        if await self._lost_writes():
-            # Restored from an older snapshot, or failed over to a replica that lagged: it
-            # may lack revocations made since. Resource servers must not trust it either
-            # until the record is copied back in.
-            self._losses += 1
-            log.warning("denylist: Redis lost writes (restarted or failed over); copying back")
-            await self._redis.client.delete(self._keys.ready)
         try:
-            async with self._database.read() as session:
-                self._epoch = await session.scalar(_READ_EPOCH)
-        except DATABASE_UNAVAILABLE:
-            pass  # the copy below waits for the database too, and says so
-        whole = (
-            self._copied_at_outage != self._redis.outages
-            or self._copied_at_loss != self._losses
-            or self._copy_began is None
-            or not await self._redis.client.exists(self._keys.ready)
-        )
-        if not whole and self._copied_epoch == self._epoch:
-            return
-        try:
-            if whole:
+            if (
+                self._copied_at_outage != self._redis.outages
+                or self._copied_at_loss != self._losses
+                or not await self._redis.client.exists(self._keys.ready)
+            ):
                 await self.copy_record()
             else:
-                assert self._copy_began is not None
-                await self.copy_record(since=self._copy_began - _EPOCH_COPY_REACH)
+                await self._write_epochs()
         except DATABASE_UNAVAILABLE as error:  # the database answers checks until then
             if not self._copy_waits:
                 log.warning("denylist: copying into Redis waits for the database (%s)", error)
@@ -321,25 +348,29 @@ class RedisDenylist:
             self._copy_waits = False
 
     async def _lost_writes(self) -> bool:
-        """Whether Redis lost writes this process made: its canary holds less than the
-        highest number Redis answered for (a snapshot from before that write), or nothing.
-        A write in flight meanwhile sets a higher number, never a lower one. Needs no
-        command a hardened Redis refuses (such as INFO)."""
-        answered = self._canary_answered
-        found, _ = await self._with_canary(
-            self._redis.client.pipeline(transaction=False).get(self._canary_key)
-        )
-        return answered > 0 and (found is None or int(found) < answered)
+        """Check this process's canary (and move it on): True when Redis lost writes."""
+        pipeline: Any = self._redis.client.pipeline(transaction=False)
+        return await self._with_canary(pipeline)
 
-    async def _with_canary(self, pipeline: Any) -> list[Any]:
-        """Run ``pipeline`` with this process's canary set to the next number last."""
-        number = self._canary_next
+    async def _with_canary(self, pipeline: Any) -> bool:
+        """Run ``pipeline`` with this process's canary moved on last; True (and Redis no
+        longer trusted, its marker removed, until the monitor's whole copy) when the canary
+        held less than Redis had acknowledged before this write was sent."""
+        answered, number = self._canary_answered, self._canary_next
         self._canary_next += 1
-        results: list[Any] = await pipeline.set(
-            self._canary_key, number, ex=_CANARY_SECONDS
-        ).execute()
+        await self._canary_script(  # queued on the pipeline, not sent yet
+            keys=[self._canary_key], args=[answered, number, _CANARY_SECONDS], client=pipeline
+        )
+        results = await pipeline.execute()
         self._canary_answered = max(self._canary_answered, number)
-        return results
+        lost = bool(results[-1])
+        if lost:
+            # Restored from an older snapshot, or failed over to a replica that lagged: it
+            # may lack revocations made since. Resource servers must not trust it either.
+            self._losses += 1
+            log.warning("denylist: Redis lost writes (restarted or failed over); copying back")
+            await self._redis.client.delete(self._keys.ready)
+        return lost
 
     async def _write(self, revoked: Sequence[Revoked]) -> None:
         pipeline: Any = self._redis.client.pipeline(transaction=False)

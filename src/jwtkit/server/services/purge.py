@@ -17,7 +17,10 @@ What goes, and why it is safe:
 * a browser session ``MARGIN`` after it expired (an expired one signs nobody in and can no
   longer be logged out of);
 * audit events older than ``JWTKIT_AUDIT_RETENTION`` seconds, when that is set (by default
-  they are kept).
+  they are kept);
+* a denylist epoch row (revocations Redis may not have had) after ``EPOCH_MARGIN``: the
+  tokens it names expired long before (access tokens live a day at most), and the replicas
+  wrote it within seconds.
 
 Every kind but sessions is found through its indexed expiry. Sessions have no expiry of
 their own, so they are walked in pages of their primary key, from the first to the last.
@@ -51,6 +54,7 @@ from ..db.models import (
     AuditEvent,
     AuthorizationCode,
     BrowserSession,
+    DenylistEpoch,
     RefreshFamily,
     RefreshToken,
     core_table,
@@ -66,6 +70,8 @@ log = logging.getLogger("jwtkit.server")
 MARGIN = float(REVOKED_KEY_OUTLIVES_TOKEN)
 #: How long past its expiry an authorization code is kept.
 CODE_MARGIN = 86400.0
+#: How long a denylist epoch row is kept: longer than any access token lives, plus MARGIN.
+EPOCH_MARGIN = 2 * 86400.0 + MARGIN
 BATCH = 1000
 #: Batches one run may take of a kind when it is not told a number: more than any table
 #: holds (a guard against a loop without end, not a budget).
@@ -77,6 +83,7 @@ _refresh = core_table(RefreshToken)
 _codes = core_table(AuthorizationCode)
 _browser = core_table(BrowserSession)
 _audit = core_table(AuditEvent)
+_epochs = core_table(DenylistEpoch)
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class Purged:
     authorization_codes: int = 0
     browser_sessions: int = 0
     audit_events: int = 0
+    denylist_epochs: int = 0
     incomplete: tuple[str, ...] = field(default=())
 
     def counts(self) -> dict[str, int]:
@@ -142,6 +150,7 @@ class Purge:
                 _codes.c.expires_at < now - CODE_MARGIN,
             ),
             ("browser_sessions", _browser, _browser.c.id, _browser.c.expires_at < cutoff),
+            ("denylist_epochs", _epochs, _epochs.c.id, _epochs.c.at < now - EPOCH_MARGIN),
         ]
         if self._audit_retention > 0:
             expiring.append(

@@ -1,4 +1,4 @@
-"""The denylist epoch: a row per revocation Redis may not have; revoked_at indexed
+"""The denylist epochs: revocations Redis may not have, a row per transaction
 
 Revision ID: 0003
 Revises: 0002
@@ -20,15 +20,14 @@ def upgrade() -> None:
         "denylist_epochs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("at", sa.Float(), nullable=False),
+        sa.Column("revoked", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_denylist_epochs")),
     )
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_access_tokens_revoked_at"), ["revoked_at"], unique=False
-        )
+    with op.batch_alter_table("denylist_epochs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_denylist_epochs_at"), ["at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_access_tokens_revoked_at"))
+    with op.batch_alter_table("denylist_epochs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_denylist_epochs_at"))
     op.drop_table("denylist_epochs")
