@@ -359,3 +359,29 @@ def test_the_generated_master_key_file(tmp_path: Path) -> None:
     assert started.returncode == 2 and "Traceback" not in started.stderr
     assert "missing" in started.stderr
     assert not key_file.exists()
+
+
+def test_a_database_too_slow_for_a_command_is_named_as_such(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Review: deleting a client with a million live tokens ran into JWTKIT_DATABASE_TIMEOUT
+    and said "cannot reach the database:" with an empty reason (a TimeoutError is an
+    OSError). It names the timeout and how to give the command more."""
+    from jwtkit.cli import admin as admin_module
+    from jwtkit.cli._output import CommandError
+
+    monkeypatch.setenv("JWTKIT_DATABASE_URL", f"sqlite:///{tmp_path / 'slow.db'}")
+    monkeypatch.setenv("JWTKIT_MASTER_KEY", MASTER_KEY)
+    monkeypatch.setenv("JWTKIT_DATABASE_TIMEOUT", "2")
+
+    async def too_slow(runtime: Any) -> None:
+        raise TimeoutError
+
+    try:
+        admin_module._run(None, too_slow)
+    except CommandError as error:
+        message = str(error)
+    else:
+        raise AssertionError("no error")
+    assert "did not answer within JWTKIT_DATABASE_TIMEOUT (2 s)" in message
+    assert "cannot reach" not in message

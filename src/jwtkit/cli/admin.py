@@ -61,6 +61,12 @@ def _run(database_url: str | None, action: Callable[[Any], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except ServerError as error:
         fail(error.description)
+    except (TimeoutError, asyncio.TimeoutError):  # before OSError, of which it is one
+        fail(
+            f"the database did not answer within JWTKIT_DATABASE_TIMEOUT "
+            f"({settings.database_timeout:g} s); a change this large may need a longer one "
+            "for this command (JWTKIT_DATABASE_TIMEOUT=60 jwtkit admin ...)"
+        )
     except OSError as error:
         fail(f"cannot reach the database: {error.strerror or error or type(error).__name__}")
 
