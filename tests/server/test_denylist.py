@@ -525,7 +525,8 @@ async def test_redis_restored_from_an_older_snapshot_is_refilled_and_distrusted_
             # Another logout before the check: its write moves the canary on, and must not
             # hide the loss (review: a canary compared only at checks missed it).
             other = (await _logged_in(server, "bob"))["access_token"]
-            assert (await server.client.post("/auth/logout", headers=bearer(other))).status_code
+            logout_again = await server.client.post("/auth/logout", headers=bearer(other))
+            assert logout_again.status_code == 204
             denylist = server.runtime.denylist
             assert isinstance(denylist, RedisDenylist)
             copy = denylist.copy_record
@@ -757,3 +758,141 @@ async def test_writes_racing_each_other_are_not_taken_for_a_redis_that_lost_writ
         assert not await denylist._lost_writes()
     assert denylist._losses == 0
     assert direct_redis.exists(f"{redis_prefix}denylist:ready") == 1
+
+
+async def test_writes_that_cross_on_the_wire_do_not_hide_a_restore(
+    tmp_path: Path,
+    postgres_database: str,
+    redis_prefix: str,
+    clock: FakeClock,
+    checks_by_the_test: None,
+) -> None:
+    """Review: two logouts' writes cross (the first sent lands last) around a snapshot. A
+    canary that kept the highest number then held the same value after the restore, and the
+    lost revocation went unnoticed. The canary counts writes: one lost shows as a shortfall."""
+    import asyncio
+
+    from jwtkit.integrations._bearer import BearerError
+
+    with anyio.fail_after(60), redis_server(tmp_path) as redis:
+        # PostgreSQL: on SQLite the second logout would wait for the first one's write lock.
+        settings = make_settings(postgres_database, redis_url=redis.url, redis_prefix=redis_prefix)
+        async with running_server(settings, clock) as server:
+            assert server.runtime.redis is not None
+            assert await server.runtime.redis.check()
+            credentials = await server.confidential_client()
+            jwks = (await server.client.get("/.well-known/jwks.json")).json()
+            guard = _resource_server(server, jwks, redis_prefix, redis_url=redis.url)
+            slow, fast = [(await _logged_in(server, name))["access_token"] for name in ("a", "b")]
+            client = server.runtime.redis.client
+            pipeline, gate, held = client.pipeline, asyncio.Event(), []
+
+            def slow_first_pipeline(*args: Any, **kwargs: Any) -> Any:
+                made = pipeline(*args, **kwargs)
+                if not held:  # the first write (the first logout) is slow on the wire
+                    held.append(made)
+                    execute = made.execute
+
+                    async def late(*more: Any, **options: Any) -> Any:
+                        await gate.wait()
+                        return await execute(*more, **options)
+
+                    made.execute = late
+                return made
+
+            client.pipeline = slow_first_pipeline
+            first = asyncio.create_task(server.client.post("/auth/logout", headers=bearer(slow)))
+            while not held:
+                await asyncio.sleep(0.01)
+            assert (
+                await server.client.post("/auth/logout", headers=bearer(fast))
+            ).status_code == 204
+            redis.snapshot()  # the second logout's write is in it, the first's is not
+            gate.set()
+            assert (await first).status_code == 204
+            client.pipeline = pipeline
+            redis.restart()
+            assert await server.runtime.redis.check()
+            with redis.client() as direct:
+                assert direct.get(f"{redis_prefix}revoked:{_jti(slow)}") == "1"
+            assert not await _introspect(server, credentials, slow)
+            with pytest.raises(BearerError) as refused:
+                guard.authenticate([f"Bearer {slow}"])
+            assert refused.value.status == 401
+
+
+async def test_an_epoch_row_committed_after_a_thousand_newer_ones_is_written(
+    postgres_database: str, redis_prefix: str, clock: FakeClock, checks_by_the_test: None
+) -> None:
+    """Review: each check looked at the newest 1,000 rows only, so a row whose transaction
+    was still open while more committed was never written. Checks now look again at every
+    id within 10,000 of the highest seen."""
+    from sqlalchemy import update
+
+    from jwtkit.server.db.models import AccessToken
+    from jwtkit.server.services.denylist import raise_epoch
+
+    settings = make_settings(postgres_database, redis_url=REDIS_URL, redis_prefix=redis_prefix)
+    async with running_server(settings, clock) as server:
+        assert server.runtime.redis is not None
+        assert await server.runtime.redis.check()
+        credentials = await server.confidential_client()
+        token = (await _logged_in(server, "amy"))["access_token"]
+        jti = _jti(token)
+        database = server.runtime.database
+        async with database.transaction() as slow:
+            await slow.execute(
+                update(AccessToken).where(AccessToken.jti == jti).values(revoked_at=clock.now)
+            )
+            await raise_epoch(slow, clock.now, [(jti, clock.now + 900)])  # the lower id, open
+            async with database.transaction() as others:
+                for index in range(1001):
+                    await raise_epoch(others, clock.now, [(f"other-{index}", clock.now + 900)])
+            assert await server.runtime.redis.check()
+        assert await server.runtime.redis.check()
+        assert not await _introspect(server, credentials, token)
+
+
+async def test_a_malformed_epoch_row_is_skipped_not_fatal_to_every_check(
+    replica_behind_proxy: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    """Review: one row that is not this server's JSON made every check raise, so Redis was
+    never trusted again until the purge (two days). It is skipped with a warning."""
+    from sqlalchemy import text
+
+    server = replica_behind_proxy
+    credentials = await server.confidential_client()
+    token = (await _logged_in(server))["access_token"]
+    async with server.runtime.database.transaction() as session:
+        await session.execute(
+            text("INSERT INTO denylist_epochs (at, revoked) VALUES (1, 'not json')")
+        )
+    assert server.runtime.redis is not None
+    assert await server.runtime.redis.check()
+    denylist = server.runtime.denylist
+    assert isinstance(denylist, RedisDenylist)
+    assert denylist._copy_is_current()
+    assert await _introspect(server, credentials, token)
+
+
+async def test_epoch_ids_are_not_reused_on_sqlite_after_the_purge_empties_the_table(
+    replica_behind_proxy: Server,
+) -> None:
+    """Review: SQLite hands out the highest id plus one, so after the purge emptied the
+    table a new row got an id a replica had already written, and was skipped."""
+    from sqlalchemy import delete, func, select
+
+    from jwtkit.server.db.models import DenylistEpoch
+    from jwtkit.server.services.denylist import raise_epoch
+
+    database = replica_behind_proxy.runtime.database
+    newest = select(func.max(DenylistEpoch.id))
+    async with database.transaction() as session:
+        await raise_epoch(session, 1.0, [("a", 2.0)])
+    async with database.transaction() as session:
+        first = await session.scalar(newest)
+        await session.execute(delete(DenylistEpoch))
+    async with database.transaction() as session:
+        await raise_epoch(session, 1.0, [("b", 2.0)])
+    async with database.transaction() as session:
+        assert (await session.scalar(newest) or 0) > (first or 0)

@@ -156,6 +156,9 @@ class DenylistEpoch(Base):
     deletes them once their tokens are long expired."""
 
     __tablename__ = "denylist_epochs"
+    # Never reuse an id (SQLite would after the purge emptied the table): replicas remember
+    # the ids they wrote.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[float] = mapped_column(Float, index=True)

@@ -15,7 +15,7 @@ refused. When Redis cannot take the copy, the jtis wait in memory (and answer "r
 here) until Redis answers again, and the same transaction adds a row naming the jtis to
 ``denylist_epochs`` (the **denylist epochs**): the other replicas may reach Redis and trust
 it. ``jwtkit admin`` adds one for every revocation, since the Redis it reached (if any) may
-not be the replicas'. Every replica's monitor looks at the newest rows at each check and
+not be the replicas'. Every replica's monitor looks at the recent rows at each check and
 writes those it has not written into Redis (a row may commit after higher ids did, so each
 check looks again), answering from the database while it finds some. So a revocation made
 where Redis is out holds everywhere within a check, whatever the clocks.
@@ -26,8 +26,8 @@ of the record is current: made since it last saw Redis fail (revocations other r
 during an outage may be missing), with every epoch row it last saw written, and since Redis
 last lost writes. A Redis restored from an older snapshot (or failed over to a replica that
 lagged) keeps the marker but not the revocations made after it; every write this process
-makes, and every check, also moves its own canary key on to a growing number (a script that
-never lowers it), and one that finds less there than Redis had acknowledged removes the
+makes, and every check, also counts itself in its own canary key (a script), and one that
+finds fewer there than Redis had acknowledged removes the
 marker (resource servers fail closed) and has the record copied back in. Otherwise, and
 whenever Redis cannot answer (down, or slower than ``JWTKIT_REDIS_TIMEOUT``, as under a burst
 of logins on starved cores), the database answers: it is the record, so a check is never
@@ -46,7 +46,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..._denylist_keys import REVOKED_KEY_OUTLIVES_TOKEN, DenylistKeys
@@ -66,26 +66,24 @@ Revoked = tuple[str, float]
 #: query: each page is a read of its own, so a copy holds no lock (SQLite's write lock would
 #: stop every login for the whole copy).
 _BATCH = 1000
-#: The newest epoch rows each check looks at. Ids are handed out at INSERT, not at commit,
-#: so a row may appear after higher ones were seen: each check looks again at this many,
-#: and writes those it has not written yet.
-_EPOCH_WINDOW = 1000
+#: How far below the highest epoch id it has seen each check looks again. Ids are handed out
+#: at INSERT, not at commit, so a row may appear after higher ones were seen; the row is
+#: added near the end of its transaction, so the ones committed meanwhile are few.
+_EPOCH_REACH = 10_000
 #: Seconds a process's canary key outlives its last write (then it is only clutter).
 _CANARY_SECONDS = 86400
 
 _epochs = core_table(DenylistEpoch)
-_NEWEST_EPOCHS = select(_epochs.c.id).order_by(_epochs.c.id.desc()).limit(_EPOCH_WINDOW)
+_EPOCHS_ABOVE = select(_epochs.c.id).where(_epochs.c.id > bindparam("low"))
 _RAISE_EPOCH = insert(_epochs)
 
-# Sets a process's canary to the larger of what it holds and ARGV[2], and answers 1 when it
-# held less than ARGV[1], the highest number Redis had acknowledged to that process before
-# this write was sent: Redis lost writes (restored from an older snapshot, failed over).
-# Writes sent together may arrive in either order; neither then lowers the canary.
+# Counts a process's writes in its canary and answers 1 when the count before this one was
+# less than ARGV[1], how many of that process's writes Redis had acknowledged before this one
+# was sent: Redis lost writes (restored from an older snapshot, failed over). Writes that
+# cross on the way still add up, so neither hides a lost one nor looks like one.
 _CANARY = """
 local held = tonumber(redis.call('get', KEYS[1]) or '0')
-local number = tonumber(ARGV[2])
-if held > number then number = held end
-redis.call('set', KEYS[1], number, 'EX', ARGV[3])
+redis.call('set', KEYS[1], held + 1, 'EX', ARGV[2])
 if held < tonumber(ARGV[1]) then return 1 end
 return 0
 """
@@ -107,6 +105,16 @@ async def raise_epoch(session: AsyncSession, now: float, revoked: Sequence[Revok
     Redis (an INSERT, so concurrent revocations never wait on each other for it)."""
     payload = json.dumps([[jti, expires_at] for jti, expires_at in revoked])
     await session.execute(_RAISE_EPOCH, {"at": now, "revoked": payload})
+
+
+def _epoch_entries(epoch: int, text: str) -> list[Revoked]:
+    """The revocations an epoch row names; none (and a warning) if it is not what this server
+    writes, so one bad row cannot stop every check."""
+    try:
+        return [(str(jti), float(expires_at)) for jti, expires_at in json.loads(text)]
+    except (ValueError, TypeError) as error:
+        log.warning("denylist: epoch row %d is malformed (%s); skipped", epoch, error)
+        return []
 
 
 class Denylist(Protocol):
@@ -174,12 +182,13 @@ class RedisDenylist:
         #: number (see ``_CANARY``), so Redis holds at least the highest number it answered
         #: for, unless it lost writes.
         self._canary_key = self._keys.canary(uuid.uuid4().hex)
-        self._canary_next = 1
-        self._canary_answered = 0
+        self._canary_acknowledged = 0
         #: How many times this process found that Redis lost writes.
         self._losses = 0
-        #: Epoch rows written into Redis (or covered by a whole copy), among the newest.
+        #: Epoch rows written into Redis (or covered by a whole copy) within the reach below
+        #: the highest id seen.
         self._epochs_written: set[int] = set()
+        self._epochs_high = 0
         #: Whether the last look at the epochs found rows not yet written.
         self._epochs_behind = False
         #: ``redis.outages`` and ``_losses`` when the last whole copy began (None: never).
@@ -253,7 +262,7 @@ class RedisDenylist:
         were written."""
         outages, losses = self._redis.outages, self._losses
         # Epoch rows committed by now are covered: their revocations are in the table.
-        epochs = await self._newest_epochs()
+        epochs = await self._epochs_in_reach()
         token = uuid.uuid4().hex
         copy_key = self._keys.copying(token)
         await self._redis.client.set(copy_key, 1, ex=3600)
@@ -284,43 +293,49 @@ class RedisDenylist:
             after = page[-1][0]
         if await self._finish_copy(keys=[copy_key, self._keys.ready], args=[token]) == 1:
             self._copied_at_outage, self._copied_at_loss = outages, losses
-            self._epochs_written |= set(epochs)
+            self._note_written(epochs, epochs)
             log.info("denylist: copied %d revoked access token(s) into Redis", written)
         return written
 
-    async def _newest_epochs(self) -> list[int]:
+    async def _epochs_in_reach(self) -> list[int]:
+        """The epoch ids above the highest seen less the reach: every row that may be new."""
         async with self._database.read() as session:
-            return list((await session.scalars(_NEWEST_EPOCHS)).all())
+            low = self._epochs_high - _EPOCH_REACH
+            return list((await session.scalars(_EPOCHS_ABOVE, {"low": low})).all())
+
+    def _note_written(self, present: list[int], written: Sequence[int]) -> None:
+        high = max(present, default=self._epochs_high)
+        if high < self._epochs_high:  # the table was emptied (and SQLite reused ids)
+            self._epochs_written.clear()
+        self._epochs_high = high
+        self._epochs_written.update(written)
+        low = high - _EPOCH_REACH
+        self._epochs_written = {epoch for epoch in self._epochs_written if epoch > low}
 
     async def _write_epochs(self) -> None:
-        """Write into Redis the revocations of the newest epoch rows not written yet."""
-        newest = await self._newest_epochs()
-        unseen = [epoch for epoch in newest if epoch not in self._epochs_written]
+        """Write into Redis the revocations of the epoch rows not written yet."""
+        present = await self._epochs_in_reach()
+        unseen = [epoch for epoch in present if epoch not in self._epochs_written]
         self._epochs_behind = bool(unseen)
-        if len(unseen) == _EPOCH_WINDOW:  # more came than one look sees: copy everything
-            await self.copy_record()
-            self._epochs_behind = False
-            return
-        if unseen:
+        for start in range(0, len(unseen), _BATCH):
+            chunk = unseen[start : start + _BATCH]
             async with self._database.read() as session:
                 rows = (
                     await session.execute(
-                        select(_epochs.c.id, _epochs.c.revoked).where(_epochs.c.id.in_(unseen))
+                        select(_epochs.c.id, _epochs.c.revoked).where(_epochs.c.id.in_(chunk))
                     )
                 ).all()
             floor = self._clock() - REVOKED_KEY_OUTLIVES_TOKEN
             revoked = [
-                (str(jti), float(expires_at))
+                entry
                 for row in rows
-                for jti, expires_at in json.loads(row.revoked)
-                if float(expires_at) > floor
+                for entry in _epoch_entries(row.id, row.revoked)
+                if entry[1] > floor
             ]
-            for start in range(0, len(revoked), _BATCH):
-                await self._write(revoked[start : start + _BATCH])
-            self._epochs_written.update(unseen)
-            self._epochs_behind = False
-        # Only the window's rows can appear late; older ones need not be remembered.
-        self._epochs_written &= set(newest)
+            for first in range(0, len(revoked), _BATCH):
+                await self._write(revoked[first : first + _BATCH])
+        self._note_written(present, unseen)
+        self._epochs_behind = False
 
     async def _after_ping(self, recovered: bool) -> None:
         """The monitor's hook: notice a Redis that lost writes, write what waits, and copy
@@ -353,20 +368,23 @@ class RedisDenylist:
         return await self._with_canary(pipeline)
 
     async def _with_canary(self, pipeline: Any) -> bool:
-        """Run ``pipeline`` with this process's canary moved on last; True (and Redis no
+        """Run ``pipeline`` with this process's canary counted last; True (and Redis no
         longer trusted, its marker removed, until the monitor's whole copy) when the canary
         held less than Redis had acknowledged before this write was sent."""
-        answered, number = self._canary_answered, self._canary_next
-        self._canary_next += 1
+        key, acknowledged = self._canary_key, self._canary_acknowledged
         await self._canary_script(  # queued on the pipeline, not sent yet
-            keys=[self._canary_key], args=[answered, number, _CANARY_SECONDS], client=pipeline
+            keys=[key], args=[acknowledged, _CANARY_SECONDS], client=pipeline
         )
         results = await pipeline.execute()
-        self._canary_answered = max(self._canary_answered, number)
         lost = bool(results[-1])
-        if lost:
+        if key == self._canary_key:
+            self._canary_acknowledged += 1
+        if lost and key == self._canary_key:
             # Restored from an older snapshot, or failed over to a replica that lagged: it
             # may lack revocations made since. Resource servers must not trust it either.
+            # Counting starts over under a new key (this one's count is behind for good).
+            self._canary_key = self._keys.canary(uuid.uuid4().hex)
+            self._canary_acknowledged = 0
             self._losses += 1
             log.warning("denylist: Redis lost writes (restarted or failed over); copying back")
             await self._redis.client.delete(self._keys.ready)

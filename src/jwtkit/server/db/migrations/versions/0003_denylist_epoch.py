@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("at", sa.Float(), nullable=False),
         sa.Column("revoked", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_denylist_epochs")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("denylist_epochs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_denylist_epochs_at"), ["at"], unique=False)
