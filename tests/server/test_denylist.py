@@ -896,3 +896,76 @@ async def test_epoch_ids_are_not_reused_on_sqlite_after_the_purge_empties_the_ta
         await raise_epoch(session, 1.0, [("b", 2.0)])
     async with database.transaction() as session:
         assert (await session.scalar(newest) or 0) > (first or 0)
+
+
+async def test_a_write_redis_ran_without_answering_does_not_hide_a_later_loss(
+    tmp_path: Path,
+    postgres_database: str,
+    redis_prefix: str,
+    clock: FakeClock,
+    checks_by_the_test: None,
+) -> None:
+    """Review: a write Redis ran but whose answer timed out left Redis's count one ahead of
+    the process's for good, so losing the process's last write later went unnoticed. A
+    failed write now has the process count afresh under a new canary key."""
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    with anyio.fail_after(60), redis_server(tmp_path) as redis:
+        settings = make_settings(postgres_database, redis_url=redis.url, redis_prefix=redis_prefix)
+        async with running_server(settings, clock) as server:
+            assert server.runtime.redis is not None
+            assert await server.runtime.redis.check()
+            credentials = await server.confidential_client()
+            victim, other = [(await _logged_in(server, name))["access_token"] for name in "vo"]
+            client = server.runtime.redis.client
+            pipeline, once = client.pipeline, []
+
+            def ran_then_timed_out(*args: Any, **kwargs: Any) -> Any:
+                made = pipeline(*args, **kwargs)
+                if not once:
+                    once.append(made)
+                    execute = made.execute
+
+                    async def late(*more: Any, **options: Any) -> Any:
+                        await execute(*more, **options)  # Redis ran it...
+                        raise RedisTimeout("Timeout reading from socket")  # ...no answer
+
+                    made.execute = late
+                return made
+
+            client.pipeline = ran_then_timed_out
+            logout = await server.client.post("/auth/logout", headers=bearer(other))
+            assert logout.status_code == 204
+            client.pipeline = pipeline
+            assert await server.runtime.redis.check()
+            redis.snapshot()
+            logout = await server.client.post("/auth/logout", headers=bearer(victim))
+            assert logout.status_code == 204
+            redis.restart()  # like a failover to a replica one write behind
+            assert await server.runtime.redis.check()
+            with redis.client() as direct:
+                assert direct.get(f"{redis_prefix}revoked:{_jti(victim)}") == "1"
+            assert not await _introspect(server, credentials, victim)
+
+
+async def test_an_epoch_row_with_an_expiry_out_of_range_is_skipped(
+    replica_behind_proxy: Server, redis_prefix: str, direct_redis: Any
+) -> None:
+    """Review: "Infinity" passed float() and then failed every check (OverflowError), so a
+    good row beside it was never written."""
+    from sqlalchemy import text
+
+    from jwtkit.server.services.denylist import raise_epoch
+
+    server = replica_behind_proxy
+    async with server.runtime.database.transaction() as session:
+        await session.execute(
+            text("""INSERT INTO denylist_epochs (at, revoked) VALUES (1, '[["bad", 1e999]]')""")
+        )
+        await raise_epoch(session, 1.0, [("good", server.clock.now + 900)])
+    assert server.runtime.redis is not None
+    assert await server.runtime.redis.check()
+    assert direct_redis.get(f"{redis_prefix}revoked:good") == "1"
+    denylist = server.runtime.denylist
+    assert isinstance(denylist, RedisDenylist)
+    assert denylist._copy_is_current()

@@ -70,6 +70,8 @@ _BATCH = 1000
 #: at INSERT, not at commit, so a row may appear after higher ones were seen; the row is
 #: added near the end of its transaction, so the ones committed meanwhile are few.
 _EPOCH_REACH = 10_000
+#: No access token this server signs expires later (year 2286); beyond, a row is not its.
+_LATEST_EXPIRY = 1e10
 #: Seconds a process's canary key outlives its last write (then it is only clutter).
 _CANARY_SECONDS = 86400
 
@@ -111,10 +113,13 @@ def _epoch_entries(epoch: int, text: str) -> list[Revoked]:
     """The revocations an epoch row names; none (and a warning) if it is not what this server
     writes, so one bad row cannot stop every check."""
     try:
-        return [(str(jti), float(expires_at)) for jti, expires_at in json.loads(text)]
+        entries = [(str(jti), float(expires_at)) for jti, expires_at in json.loads(text)]
+        if not all(0 < expires_at < _LATEST_EXPIRY for _, expires_at in entries):
+            raise ValueError("an expiry out of range")
     except (ValueError, TypeError) as error:
         log.warning("denylist: epoch row %d is malformed (%s); skipped", epoch, error)
         return []
+    return entries
 
 
 class Denylist(Protocol):
@@ -375,7 +380,16 @@ class RedisDenylist:
         await self._canary_script(  # queued on the pipeline, not sent yet
             keys=[key], args=[acknowledged, _CANARY_SECONDS], client=pipeline
         )
-        results = await pipeline.execute()
+        try:
+            results = await pipeline.execute()
+        except BaseException:
+            # Redis may have run it and counted it with no answer reaching us: the count is
+            # then ahead of ours for good, and would hide a later loss of one write. Count
+            # afresh under a new key (the failure has Redis copied back in anyway).
+            if key == self._canary_key:
+                self._canary_key = self._keys.canary(uuid.uuid4().hex)
+                self._canary_acknowledged = 0
+            raise
         lost = bool(results[-1])
         if key == self._canary_key:
             self._canary_acknowledged += 1
