@@ -183,9 +183,9 @@ class RedisDenylist:
         self._canary_script = redis.client.register_script(_CANARY)
         #: Revocations Redis has not taken yet: jti -> expiry.
         self._pending: dict[str, float] = {}
-        #: This process's canary key: every write of this process also sets it to the next
-        #: number (see ``_CANARY``), so Redis holds at least the highest number it answered
-        #: for, unless it lost writes.
+        #: This process's canary key: every write of this process also counts itself there
+        #: (see ``_CANARY``), so it holds at least as many as Redis acknowledged, unless
+        #: Redis lost writes.
         self._canary_key = self._keys.canary(uuid.uuid4().hex)
         self._canary_acknowledged = 0
         #: How many times this process found that Redis lost writes.
