@@ -214,6 +214,28 @@ async def test_audit_events_are_kept_unless_a_retention_is_set(
                 await session.execute(AuditEvent.__table__.delete())
 
 
+async def test_denylist_epoch_rows_go_once_the_tokens_they_name_are_long_expired(
+    database_url: str, clock: FakeClock
+) -> None:
+    """Review: the epoch table grew by a row per revocation Redis may not have had, forever.
+    A row goes after two days and an hour: access tokens live a day at most, and every
+    replica wrote it into Redis within seconds."""
+    from jwtkit.server.db.models import DenylistEpoch
+    from jwtkit.server.services.denylist import raise_epoch
+    from jwtkit.server.services.purge import EPOCH_MARGIN
+
+    async with running_server(make_settings(database_url), clock) as server:
+        async with server.runtime.database.transaction() as session:
+            await raise_epoch(session, clock.now, [("old", clock.now + 900)])
+        clock.advance(EPOCH_MARGIN)
+        async with server.runtime.database.transaction() as session:
+            await raise_epoch(session, clock.now, [("recent", clock.now + 900)])
+        clock.advance(1)
+        purged = await server.runtime.purge.run()
+        assert purged.denylist_epochs == 1
+        assert await count(server, DenylistEpoch) == 1
+
+
 async def test_the_server_purges_by_itself_every_interval(
     database_url: str, clock: FakeClock
 ) -> None:

@@ -124,6 +124,7 @@ class PurgedRows(BaseModel):
     authorization_codes: int
     browser_sessions: int
     audit_events: int
+    denylist_epochs: int
     #: Kinds it could not finish (the database down or too slow): call it again.
     incomplete: list[str]
 
