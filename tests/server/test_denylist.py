@@ -121,14 +121,18 @@ async def _logged_in(server: Server, name: str = "alice") -> dict[str, Any]:
     return await server.login(name)
 
 
+async def _log_out(server: Server, token: str) -> None:
+    response = await server.client.post("/auth/logout", headers=bearer(token))
+    assert response.status_code == 204, response.text
+
+
 async def test_revocation_is_copied_to_redis_until_the_token_expires(
     replica_behind_proxy: Server, redis_prefix: str, direct_redis: Any
 ) -> None:
     server = replica_behind_proxy
     tokens = await _logged_in(server)
     jti = _jti(tokens["access_token"])
-    response = await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
-    assert response.status_code == 204
+    await _log_out(server, tokens["access_token"])
     key = f"{redis_prefix}revoked:{jti}"
     assert direct_redis.get(key) == "1"  # the key resource servers read (SERVER-CONTRACT)
     expires = server.clock.now + server.settings.access_token_lifetime
@@ -155,8 +159,7 @@ async def test_introspection_reads_the_database_while_redis_is_down_and_recovers
     redis_proxy.refuse()
     assert await _introspect(server, credentials, token)  # the database answers: active
     assert server.runtime.redis is not None and not server.runtime.redis.available
-    revoked = await other_replica.client.post("/auth/logout", headers=bearer(other))
-    assert revoked.status_code == 204
+    await _log_out(other_replica, other)
     assert not await _introspect(server, credentials, other)
     ready = await server.client.get("/readyz")
     assert ready.status_code == 200  # the database answers: degraded, not out
@@ -181,8 +184,7 @@ async def test_revocation_while_redis_is_down_reaches_redis_when_it_returns(
     jti = _jti(tokens["access_token"])
     redis_proxy.refuse()
     # The database records the logout although Redis cannot take the copy now.
-    response = await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
-    assert response.status_code == 204
+    await _log_out(server, tokens["access_token"])
     assert direct_redis.exists(f"{redis_prefix}revoked:{jti}") == 0
     redis_proxy.restore()
     assert server.runtime.redis is not None
@@ -233,9 +235,7 @@ async def test_redis_that_lost_its_data_is_refilled_from_the_database(
     credentials = await server.confidential_client()
     tokens = await _logged_in(server)
     jti = _jti(tokens["access_token"])
-    assert (
-        await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
-    ).status_code == 204
+    await _log_out(server, tokens["access_token"])
     # Redis restarts without persistence (or is flushed): every key is gone.
     direct_redis.delete(*direct_redis.keys(redis_prefix + "*"))
     # Both replicas notice the missing marker and ask the database meanwhile.
@@ -252,9 +252,7 @@ async def test_copy_cut_short_by_a_redis_restart_is_not_marked_ready(
 ) -> None:
     server = replica_behind_proxy
     tokens = await _logged_in(server)
-    assert (
-        await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
-    ).status_code == 204
+    await _log_out(server, tokens["access_token"])
     denylist = server.runtime.denylist
     assert isinstance(denylist, RedisDenylist)
     direct_redis.delete(f"{redis_prefix}denylist:ready")
@@ -279,7 +277,7 @@ async def test_userinfo_checks_tokens_in_the_database_while_redis_is_down(
     server = replica_behind_proxy
     token = (await _logged_in(server))["access_token"]
     revoked = (await _logged_in(server, "bob"))["access_token"]
-    assert (await server.client.post("/auth/logout", headers=bearer(revoked))).status_code == 204
+    await _log_out(server, revoked)
     redis_proxy.refuse()
     assert (await server.client.get("/auth/userinfo", headers=bearer(token))).status_code == 200
     response = await server.client.get("/auth/userinfo", headers=bearer(revoked))
@@ -358,7 +356,7 @@ async def test_a_resource_server_never_accepts_a_revoked_token_after_redis_lost_
     revoked = (await _logged_in(server))["access_token"]
     alive = (await _logged_in(server, "bob"))["access_token"]
     assert guard.authenticate([f"Bearer {revoked}"]) is not None
-    assert (await server.client.post("/auth/logout", headers=bearer(revoked))).status_code == 204
+    await _log_out(server, revoked)
     with pytest.raises(BearerError) as refused:
         guard.authenticate([f"Bearer {revoked}"])
     assert refused.value.status == 401
@@ -404,7 +402,7 @@ async def test_a_token_revoked_then_expired_stays_revoked_after_redis_is_refille
     jwks = (await server.client.get("/.well-known/jwks.json")).json()
     guard = _resource_server(server, jwks, redis_prefix, leeway=REVOKED_KEY_OUTLIVES_TOKEN)
     token = (await _logged_in(server))["access_token"]
-    assert (await server.client.post("/auth/logout", headers=bearer(token))).status_code == 204
+    await _log_out(server, token)
     server.clock.advance(server.settings.access_token_lifetime + 60)  # expired a minute ago
     with pytest.raises(BearerError):
         guard.authenticate([f"Bearer {token}"])
@@ -450,10 +448,7 @@ async def test_a_logout_where_redis_is_out_holds_on_a_replica_that_reaches_redis
     key = f"{redis_prefix}revoked:{_jti(tokens['access_token'])}"
     assert await _introspect(other_replica, credentials, tokens["access_token"])
     redis_proxy.refuse()  # the first replica's network to Redis breaks, for good
-    logout = await replica_behind_proxy.client.post(
-        "/auth/logout", headers=bearer(tokens["access_token"])
-    )
-    assert logout.status_code == 204
+    await _log_out(replica_behind_proxy, tokens["access_token"])
     assert direct_redis.exists(key) == 0
     assert other_replica.runtime.redis is not None
     assert await other_replica.runtime.redis.check()
@@ -524,8 +519,7 @@ async def test_redis_restored_from_an_older_snapshot_is_refilled_and_distrusted_
             guard = _resource_server(server, jwks, redis_prefix, redis_url=redis.url)
             token = (await _logged_in(server))["access_token"]
             redis.snapshot()  # the marker is in the snapshot; the logout below is not
-            logout = await server.client.post("/auth/logout", headers=bearer(token))
-            assert logout.status_code == 204
+            await _log_out(server, token)
             with redis.client() as direct:
                 assert direct.exists(f"{redis_prefix}revoked:{_jti(token)}") == 1
             redis.restart()
@@ -535,8 +529,7 @@ async def test_redis_restored_from_an_older_snapshot_is_refilled_and_distrusted_
             # Another logout before the check: its write moves the canary on, and must not
             # hide the loss (review: a canary compared only at checks missed it).
             other = (await _logged_in(server, "bob"))["access_token"]
-            logout_again = await server.client.post("/auth/logout", headers=bearer(other))
-            assert logout_again.status_code == 204
+            await _log_out(server, other)
             denylist = server.runtime.denylist
             assert isinstance(denylist, RedisDenylist)
             copy = denylist.copy_record
@@ -579,8 +572,7 @@ async def test_a_logout_whose_transaction_failed_after_its_redis_copy_can_be_don
     assert first.status_code == 503  # nothing was revoked...
     key = f"{redis_prefix}revoked:{_jti(tokens['access_token'])}"
     assert direct_redis.get(key) == "1"  # ...but the copy was written before the commit
-    again = await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
-    assert again.status_code == 204
+    await _log_out(server, tokens["access_token"])
     refresh = await server.client.post(
         "/auth/token",
         data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
@@ -628,9 +620,7 @@ async def test_copying_the_record_holds_no_lock_that_stops_logins(
     200,000 revoked tokens in review)."""
     server = replica_behind_proxy
     tokens = await _logged_in(server)
-    assert (
-        await server.client.post("/auth/logout", headers=bearer(tokens["access_token"]))
-    ).status_code == 204
+    await _log_out(server, tokens["access_token"])
     denylist = server.runtime.denylist
     assert isinstance(denylist, RedisDenylist)
     write = denylist._write
@@ -808,9 +798,7 @@ async def test_writes_that_cross_on_the_wire_do_not_hide_a_restore(
             first = asyncio.create_task(server.client.post("/auth/logout", headers=bearer(slow)))
             while not held:
                 await asyncio.sleep(0.01)
-            assert (
-                await server.client.post("/auth/logout", headers=bearer(fast))
-            ).status_code == 204
+            await _log_out(server, fast)
             redis.snapshot()  # the second logout's write is in it, the first's is not
             gate.set()
             assert (await first).status_code == 204
@@ -936,13 +924,11 @@ async def test_a_write_redis_ran_without_answering_does_not_hide_a_later_loss(
                 return made
 
             client.pipeline = ran_then_timed_out
-            logout = await server.client.post("/auth/logout", headers=bearer(other))
-            assert logout.status_code == 204
+            await _log_out(server, other)
             client.pipeline = pipeline
             assert await server.runtime.redis.check()
             redis.snapshot()
-            logout = await server.client.post("/auth/logout", headers=bearer(victim))
-            assert logout.status_code == 204
+            await _log_out(server, victim)
             redis.restart()  # like a failover to a replica one write behind
             assert await server.runtime.redis.check()
             with redis.client() as direct:
